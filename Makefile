@@ -1,0 +1,96 @@
+# credtrail - build, test and demo.
+#
+#   make            build build/credtrail (optimised)
+#   make check      install missing deps, build with ASan+UBSan into build/check, run all tests
+#   make demo       install missing deps, build, run the end-to-end demo on a temporary ledger
+#   make bench      run the benchmarks under bench/ (prints ratios against named peers)
+#
+# O=DIR puts every output under DIR, so builds with different flags never share objects.
+
+O	?= build
+CC	?= cc
+CLANG	?= clang
+BPFTOOL	?= bpftool
+SAN	?=
+
+VERSION := 0.1.0$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo "-g$$(git rev-parse --short HEAD)")
+
+WARN	 = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wno-unused-parameter
+CPPFLAGS = -Isrc -I$(O) -D_GNU_SOURCE -DCT_VERSION='"$(VERSION)"'
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 $(WARN) -fstack-protector-strong -fPIE -MMD -MP
+LDFLAGS	+= -pie -Wl,-z,relro,-z,now
+LDLIBS	 = -lcrypto -lsqlite3 -ljansson -lcurl -lz -lbpf -lelf -lseccomp -lpthread
+
+ifeq ($(SAN),1)
+CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS	+= -fsanitize=address,undefined
+else
+CPPFLAGS += -D_FORTIFY_SOURCE=2
+endif
+
+UTIL_SRC := $(sort $(wildcard src/util/*.c))
+LIB_SRC  := $(sort $(wildcard src/lib/*.c))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+BPF_SRC  := $(sort $(wildcard bpf/*.bpf.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+
+LIB_OBJ  := $(patsubst %.c,$(O)/%.o,$(UTIL_SRC) $(LIB_SRC))
+CLI_OBJ  := $(patsubst %.c,$(O)/%.o,$(CLI_SRC))
+SKELS    := $(patsubst bpf/%.bpf.c,$(O)/bpf/%.skel.h,$(BPF_SRC))
+UNIT_BIN := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRC))
+
+.PHONY: all deps check test unit demo bench clean lint
+.DELETE_ON_ERROR:
+
+all: $(O)/credtrail
+
+$(O)/credtrail: $(CLI_OBJ) $(O)/libcredtrail.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(O)/libcredtrail.a $(LDLIBS)
+
+$(O)/libcredtrail.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# Every C object may include a BPF skeleton, so skeletons come first.
+$(O)/%.o: %.c | $(SKELS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# BPF: clang -target bpf, then bpftool turns the object into a skeleton header that embeds it.
+$(O)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Ibpf -I$(O) -Wall -Werror -c $< -o $@.tmp
+	$(BPFTOOL) gen object $@ $@.tmp
+	@rm -f $@.tmp
+
+$(O)/bpf/%.skel.h: $(O)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@
+
+$(O)/tests/unit/%: tests/unit/%.c $(O)/libcredtrail.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libcredtrail.a $(LDLIBS) -lcmocka
+
+unit: $(UNIT_BIN)
+
+deps:
+	@scripts/install-deps
+
+# The test build: sanitizers on, its own output folder; then every unit and e2e test.
+check: deps
+	$(MAKE) O=build/check SAN=1 all unit
+	tests/run build/check
+
+demo: deps
+	$(MAKE) all
+	demo/run $(O)/credtrail
+
+bench: deps
+	$(MAKE) all
+	@for b in bench/*/run; do echo "== $$b"; $$b $(abspath $(O))/credtrail || exit 1; done
+
+clean:
+	rm -rf build
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

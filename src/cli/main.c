@@ -1,0 +1,170 @@
+/*
+ * main.c - the credtrail command: global options, the command table, and the error and
+ * output helpers every command shares (cli.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "lib/store.h"
+#include "util/err.h"
+
+#ifndef CT_VERSION
+#define CT_VERSION "0.0.0-dev"
+#endif
+
+struct cli_ctx cli;
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "task", cmd_task, "create, list and show tasks" },
+	{ "keygen", cmd_keygen, "generate a signing or CA key pair" },
+	{ "mint", cmd_mint, "mint a task-bound credential (ssh, x509, jwt, gcp, aws)" },
+	{ "oidc", cmd_oidc, "write OIDC discovery and JWKS documents for credtrail's issuer" },
+	{ "inspect", cmd_inspect, "show the task binding carried by a token, cert, ARN or log line" },
+	{ "ledger", cmd_ledger, "list the credentials recorded in the ledger" },
+	{ NULL, NULL, NULL }
+};
+
+static void
+usage(FILE *f)
+{
+	const struct command *c;
+
+	fprintf(f,
+	    "usage: credtrail [--db PATH] <command> [options] [args]\n"
+	    "\n"
+	    "credtrail proves which credentials an agent task used, and that it used nothing else.\n"
+	    "\n"
+	    "commands:\n");
+	for (c = commands; c->name != NULL; c++)
+		fprintf(f, "  %-10s  %s\n", c->name, c->summary);
+	fprintf(f,
+	    "\n"
+	    "global options:\n"
+	    "  --db PATH     the ledger (default: $CREDTRAIL_DB, else\n"
+	    "                $XDG_DATA_HOME/credtrail/ledger.db, else ~/.local/share/credtrail/ledger.db)\n"
+	    "  --version     print the version and exit\n"
+	    "  -h, --help    show this help and exit\n"
+	    "\n"
+	    "Run 'credtrail <command> --help' for a command's options.\n");
+}
+
+struct ct_store *
+cli_store(void)
+{
+	char *path = NULL;
+	int r;
+
+	if (cli.store != NULL)
+		return cli.store;
+	if ((r = ct_store_default_path(cli.db_path, &path)) != 0 ||
+	    (r = ct_store_open(&cli.store, path, 0)) != 0) {
+		free(path);
+		exit(cli_fail(r));
+	}
+	free(path);
+	return cli.store;
+}
+
+static void
+verror(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "credtrail%s%s: ", cli.cmdname != NULL ? " " : "",
+	    cli.cmdname != NULL ? cli.cmdname : "");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int
+cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(fmt, ap);
+	va_end(ap);
+	return CLI_FAIL;
+}
+
+int
+cli_fail(int r)
+{
+	return cli_error("%s", ct_errmsg(r));
+}
+
+int
+cli_usage_error(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* one line: the problem, then where the usage is */
+	cli_error("%s (see 'credtrail %s --help')", msg, cli.cmdname != NULL ? cli.cmdname : "");
+	return CLI_USAGE;
+}
+
+int
+cli_print_json(json_t *v)
+{
+	if (json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+		return cli_error("cannot write JSON output");
+	fputc('\n', stdout);
+	return fflush(stdout) == 0 ? CLI_OK : cli_error("cannot write output");
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct command *c;
+	int i, rc;
+
+	cli.argv0 = argv[0];
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("credtrail %s\n", CT_VERSION);
+			return CLI_OK;
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return CLI_OK;
+		} else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+			cli.db_path = argv[++i];
+		} else if (strncmp(argv[i], "--db=", 5) == 0) {
+			cli.db_path = argv[i] + 5;
+		} else {
+			fprintf(stderr, "credtrail: unknown global option '%s'\n", argv[i]);
+			usage(stderr);
+			return CLI_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return CLI_USAGE;
+	}
+	for (c = commands; c->name != NULL; c++) {
+		if (strcmp(c->name, argv[i]) == 0) {
+			cli.cmdname = c->name;
+			rc = c->fn(argc - i, argv + i);
+			ct_store_close(cli.store);
+			cli.store = NULL;
+			if (fflush(stdout) != 0 && rc == CLI_OK)
+				rc = cli_error("cannot write output");
+			return rc;
+		}
+	}
+	fprintf(stderr, "credtrail: '%s' is not a credtrail command (see 'credtrail --help')\n",
+	    argv[i]);
+	return CLI_USAGE;
+}

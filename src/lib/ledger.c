@@ -1,0 +1,363 @@
+/*
+ * ledger.c - tasks and credentials in the store (see ledger.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <sqlite3.h>
+
+#include "lib/ledger.h"
+#include "lib/store.h"
+#include "util/enc.h"
+#include "util/err.h"
+#include "util/timeutil.h"
+
+static int
+is_id_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    c == '-' || c == '_';
+}
+
+int
+ct_task_id_check(const char *id)
+{
+	size_t i, n = strlen(id);
+
+	if (n == 0)
+		return ct_error(CT_ERR_INVALID, "task id is empty");
+	if (n > CT_TASK_ID_MAX)
+		return ct_error(CT_ERR_INVALID, "task id '%.48s...' is longer than %d characters",
+		    id, CT_TASK_ID_MAX);
+	for (i = 0; i < n; i++)
+		if (!is_id_char((unsigned char)id[i]))
+			return ct_error(CT_ERR_INVALID,
+			    "task id '%s' has an invalid character at position %zu "
+			    "(allowed: letters, digits, '-', '_')", id, i + 1);
+	if (id[0] == '-')
+		return ct_error(CT_ERR_INVALID, "task id '%s' must not start with '-'", id);
+	return 0;
+}
+
+int
+ct_task_class_check(const char *class)
+{
+	size_t i, n = strlen(class);
+
+	if (n == 0 || n > 64)
+		return ct_error(CT_ERR_INVALID, "task class must be 1 to 64 characters");
+	for (i = 0; i < n; i++)
+		if (!is_id_char((unsigned char)class[i]) && class[i] != '.')
+			return ct_error(CT_ERR_INVALID,
+			    "task class '%s' has an invalid character at position %zu "
+			    "(allowed: letters, digits, '-', '_', '.')", class, i + 1);
+	return 0;
+}
+
+int
+ct_prefix_check(const char *prefix)
+{
+	size_t i, n = strlen(prefix);
+
+	if (n == 0 || n > CT_PREFIX_MAX)
+		return ct_error(CT_ERR_INVALID, "prefix must be 1 to %d characters", CT_PREFIX_MAX);
+	for (i = 0; i < n; i++) {
+		int c = (unsigned char)prefix[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+			return ct_error(CT_ERR_INVALID,
+			    "prefix '%s' may hold only letters and digits", prefix);
+	}
+	return 0;
+}
+
+int
+ct_session_name_check(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (n < 2 || n > 64)
+		return ct_error(CT_ERR_INVALID,
+		    "session name '%s' is %zu characters; AWS allows 2 to 64", name, n);
+	for (i = 0; i < n; i++) {
+		int c = (unsigned char)name[i];
+
+		if (!is_id_char(c) && strchr("+=,.@", c) == NULL)
+			return ct_error(CT_ERR_INVALID,
+			    "session name '%s' has an invalid character at position %zu "
+			    "(AWS allows [A-Za-z0-9_+=,.@-])", name, i + 1);
+	}
+	return 0;
+}
+
+static int
+random_hex(char *out, size_t nbytes)
+{
+	unsigned char b[32];
+
+	if (nbytes > sizeof(b) || RAND_bytes(b, (int)nbytes) != 1)
+		return ct_error(CT_ERR_CRYPTO, "cannot get random bytes");
+	ct_hex_fmt(b, nbytes, out);
+	return 0;
+}
+
+int
+ct_task_id_generate(char out[CT_TASK_ID_MAX + 1])
+{
+	return random_hex(out, 8);
+}
+
+int
+ct_principal_new(const char *prefix, const char *task, char out[CT_PRINCIPAL_MAX + 1])
+{
+	char nonce[CT_NONCE_LEN + 1];
+	int r, n;
+
+	if ((r = ct_prefix_check(prefix)) != 0 || (r = ct_task_id_check(task)) != 0 ||
+	    (r = random_hex(nonce, CT_NONCE_LEN / 2)) != 0)
+		return r;
+	n = snprintf(out, CT_PRINCIPAL_MAX + 1, "%s-task-%s-%s", prefix, task, nonce);
+	if (n < 0 || n > CT_PRINCIPAL_MAX)
+		return ct_error(CT_ERR_INVALID,
+		    "principal '%s-task-%s-%s' is longer than %d characters; use a shorter "
+		    "prefix or task id", prefix, task, nonce, CT_PRINCIPAL_MAX);
+	return ct_session_name_check(out);
+}
+
+int
+ct_task_create(struct ct_store *st, const char *id, const char *class, struct ct_task *out)
+{
+	sqlite3_stmt *s = NULL;
+	int r, rc;
+
+	memset(out, 0, sizeof(*out));
+	if (id != NULL) {
+		if ((r = ct_task_id_check(id)) != 0)
+			return r;
+		snprintf(out->id, sizeof(out->id), "%s", id);
+	} else if ((r = ct_task_id_generate(out->id)) != 0) {
+		return r;
+	}
+	if (class != NULL && (r = ct_task_class_check(class)) != 0)
+		return r;
+	if (class != NULL && (out->class = strdup(class)) == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	out->created_us = ct_now_us();
+	if (sqlite3_prepare_v2(ct_store_db(st),
+	    "INSERT INTO tasks(id, class, created_us) VALUES (?, ?, ?)", -1, &s, NULL) !=
+	    SQLITE_OK) {
+		r = ct_store_error(st, "creating task");
+		goto out;
+	}
+	sqlite3_bind_text(s, 1, out->id, -1, SQLITE_STATIC);
+	if (class != NULL)
+		sqlite3_bind_text(s, 2, class, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, out->created_us);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+		r = ct_error(CT_ERR_EXISTS, "task '%s' already exists", out->id);
+	else if (rc != SQLITE_DONE)
+		r = ct_store_error(st, "creating task");
+	else
+		r = 0;
+ out:
+	sqlite3_finalize(s);
+	if (r != 0)
+		ct_task_release(out);
+	return r;
+}
+
+static int
+task_from_row(sqlite3_stmt *s, struct ct_task *out)
+{
+	const unsigned char *cls = sqlite3_column_text(s, 1);
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->id, sizeof(out->id), "%s", (const char *)sqlite3_column_text(s, 0));
+	out->created_us = sqlite3_column_int64(s, 2);
+	if (cls != NULL && (out->class = strdup((const char *)cls)) == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+int
+ct_task_get(struct ct_store *st, const char *id, struct ct_task *out)
+{
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = ct_task_id_check(id)) != 0)
+		return r;
+	if (sqlite3_prepare_v2(ct_store_db(st),
+	    "SELECT id, class, created_us FROM tasks WHERE id = ?", -1, &s, NULL) != SQLITE_OK)
+		return ct_store_error(st, "reading task");
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		r = task_from_row(s, out);
+		break;
+	case SQLITE_DONE:
+		r = ct_error(CT_ERR_NOTFOUND, "no task '%s' in the ledger", id);
+		break;
+	default:
+		r = ct_store_error(st, "reading task");
+	}
+	sqlite3_finalize(s);
+	return r;
+}
+
+void
+ct_task_release(struct ct_task *t)
+{
+	free(t->class);
+	memset(t, 0, sizeof(*t));
+}
+
+int
+ct_task_foreach(struct ct_store *st, int (*cb)(const struct ct_task *t, void *arg), void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	struct ct_task t;
+	int r = 0, rc;
+
+	if (sqlite3_prepare_v2(ct_store_db(st),
+	    "SELECT id, class, created_us FROM tasks ORDER BY created_us, id", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return ct_store_error(st, "listing tasks");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((r = task_from_row(s, &t)) != 0)
+			break;
+		r = cb(&t, arg);
+		ct_task_release(&t);
+		if (r != 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = ct_store_error(st, "listing tasks");
+	sqlite3_finalize(s);
+	return r;
+}
+
+#define CRED_COLUMNS \
+	"task_id, kind, principal, issued_us, expires_us, access_key_id, session_name, " \
+	"source_identity, role_arn, assumed_role_arn, jti, subject, issuer, audience, serial, " \
+	"key_id, ca_fingerprint, scope, scope_sha256, extra"
+
+static void
+bind_opt(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v != NULL)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+int
+ct_cred_insert(struct ct_store *st, struct ct_cred *c)
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	sqlite3_stmt *s = NULL;
+	int r = 0;
+
+	if (c->task_id == NULL || c->kind == NULL || c->principal == NULL)
+		return ct_error(CT_ERR_INTERNAL, "credential without task, kind or principal");
+	c->scope_sha256[0] = '\0';
+	if (c->scope != NULL) {
+		if (EVP_Digest(c->scope, strlen(c->scope), md, &mdlen, EVP_sha256(), NULL) != 1)
+			return ct_error(CT_ERR_CRYPTO, "hashing scope");
+		ct_hex_fmt(md, 32, c->scope_sha256);
+	}
+	if (sqlite3_prepare_v2(ct_store_db(st),
+	    "INSERT INTO credentials(" CRED_COLUMNS ") VALUES "
+	    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
+		return ct_store_error(st, "recording credential");
+	bind_opt(s, 1, c->task_id);
+	bind_opt(s, 2, c->kind);
+	bind_opt(s, 3, c->principal);
+	sqlite3_bind_int64(s, 4, c->issued_us);
+	sqlite3_bind_int64(s, 5, c->expires_us);
+	bind_opt(s, 6, c->access_key_id);
+	bind_opt(s, 7, c->session_name);
+	bind_opt(s, 8, c->source_identity);
+	bind_opt(s, 9, c->role_arn);
+	bind_opt(s, 10, c->assumed_role_arn);
+	bind_opt(s, 11, c->jti);
+	bind_opt(s, 12, c->subject);
+	bind_opt(s, 13, c->issuer);
+	bind_opt(s, 14, c->audience);
+	bind_opt(s, 15, c->serial);
+	bind_opt(s, 16, c->key_id);
+	bind_opt(s, 17, c->ca_fingerprint);
+	bind_opt(s, 18, c->scope);
+	bind_opt(s, 19, c->scope != NULL ? c->scope_sha256 : NULL);
+	bind_opt(s, 20, c->extra);
+	switch (sqlite3_step(s)) {
+	case SQLITE_DONE:
+		c->id = sqlite3_last_insert_rowid(ct_store_db(st));
+		break;
+	case SQLITE_CONSTRAINT_FOREIGNKEY:
+		r = ct_error(CT_ERR_NOTFOUND, "no task '%s' in the ledger", c->task_id);
+		break;
+	default:
+		r = ct_store_error(st, "recording credential");
+	}
+	sqlite3_finalize(s);
+	return r;
+}
+
+static const char *
+col(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+int
+ct_cred_foreach(struct ct_store *st, const char *task,
+    int (*cb)(const struct ct_cred *c, void *arg), void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	struct ct_cred c;
+	int r = 0, rc;
+
+	if (sqlite3_prepare_v2(ct_store_db(st),
+	    "SELECT id, " CRED_COLUMNS " FROM credentials "
+	    "WHERE ?1 IS NULL OR task_id = ?1 ORDER BY issued_us, id", -1, &s, NULL) != SQLITE_OK)
+		return ct_store_error(st, "listing credentials");
+	bind_opt(s, 1, task);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&c, 0, sizeof(c));
+		c.id = sqlite3_column_int64(s, 0);
+		c.task_id = col(s, 1);
+		c.kind = col(s, 2);
+		c.principal = col(s, 3);
+		c.issued_us = sqlite3_column_int64(s, 4);
+		c.expires_us = sqlite3_column_int64(s, 5);
+		c.access_key_id = col(s, 6);
+		c.session_name = col(s, 7);
+		c.source_identity = col(s, 8);
+		c.role_arn = col(s, 9);
+		c.assumed_role_arn = col(s, 10);
+		c.jti = col(s, 11);
+		c.subject = col(s, 12);
+		c.issuer = col(s, 13);
+		c.audience = col(s, 14);
+		c.serial = col(s, 15);
+		c.key_id = col(s, 16);
+		c.ca_fingerprint = col(s, 17);
+		c.scope = col(s, 18);
+		if (col(s, 19) != NULL)
+			snprintf(c.scope_sha256, sizeof(c.scope_sha256), "%s", col(s, 19));
+		c.extra = col(s, 20);
+		if ((r = cb(&c, arg)) != 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = ct_store_error(st, "listing credentials");
+	sqlite3_finalize(s);
+	return r;
+}

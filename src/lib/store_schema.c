@@ -1,0 +1,11 @@
+/*
+ * store_schema.c - the ordered list of schema components (see store_schema.h).
+ */
+#include <stddef.h>
+
+#include "lib/store_schema.h"
+
+const struct ct_schema_component *const ct_schema_components[] = {
+	&ct_schema_ledger,
+	NULL
+};
