@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -360,4 +361,97 @@ ct_cred_foreach(struct ct_store *st, const char *task,
 		r = ct_store_error(st, "listing credentials");
 	sqlite3_finalize(s);
 	return r;
+}
+
+/* ---- the task in a principal name ---- */
+
+static int
+is_alnum(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static int
+is_lower_hex(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+/* A prefix as ct_prefix_check() allows it: 1-16 letters and digits. */
+static int
+is_prefix(const char *p, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > CT_PREFIX_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!is_alnum((unsigned char)p[i]))
+			return 0;
+	return 1;
+}
+
+static int
+task_out(const char *t, size_t n, char *task, size_t tasksz)
+{
+	char tmp[CT_TASK_ID_MAX + 1];
+	int r;
+
+	if (n == 0 || n > CT_TASK_ID_MAX)
+		return ct_error(CT_ERR_INVALID, "task id in the principal is empty or longer "
+		    "than %d characters", CT_TASK_ID_MAX);
+	memcpy(tmp, t, n);
+	tmp[n] = '\0';
+	if ((r = ct_task_id_check(tmp)) != 0)
+		return r;
+	if (tasksz < n + 1)
+		return ct_error(CT_ERR_LIMIT, "task id does not fit");
+	memcpy(task, tmp, n + 1);
+	return 0;
+}
+
+int
+ct_task_from_principal(const char *s, size_t n, char *task, size_t tasksz)
+{
+	static const char spiffe[] = "spiffe://", mid[] = "-task-", tail[] = "/task/";
+	const char *p, *at;
+	size_t i;
+
+	if (tasksz > 0)
+		task[0] = '\0';
+	if (memchr(s, '\0', n) != NULL)
+		return ct_error(CT_ERR_NOTFOUND, "no task in principal");
+
+	/* spiffe://<trust domain>/<path>/task/<task> */
+	if (n > sizeof(spiffe) - 1 && strncasecmp(s, spiffe, sizeof(spiffe) - 1) == 0) {
+		const char *td = s + sizeof(spiffe) - 1;
+		const char *slash = memchr(td, '/', (size_t)(s + n - td));	/* end of td */
+
+		for (i = n; i > 0 && s[i - 1] != '/'; i--)
+			;
+		if (slash != NULL && slash > td && i >= sizeof(tail) - 1 &&
+		    s + i - (sizeof(tail) - 1) >= slash &&
+		    memcmp(s + i - (sizeof(tail) - 1), tail, sizeof(tail) - 1) == 0)
+			return task_out(s + i, n - i, task, tasksz);
+		return ct_error(CT_ERR_NOTFOUND, "no task in principal");
+	}
+
+	/* task-<task>@<prefix> */
+	if (n > 5 && memcmp(s, "task-", 5) == 0 && (at = memrchr(s, '@', n)) != NULL &&
+	    is_prefix(at + 1, (size_t)(s + n - at - 1)))
+		return task_out(s + 5, (size_t)(at - s - 5), task, tasksz);
+
+	/* <prefix>-task-<task>-<nonce> */
+	for (i = 0; i < n && is_alnum((unsigned char)s[i]); i++)
+		;
+	if (i == 0 || i > CT_PREFIX_MAX || n - i < sizeof(mid) - 1 ||
+	    memcmp(s + i, mid, sizeof(mid) - 1) != 0)
+		return ct_error(CT_ERR_NOTFOUND, "no task in principal");
+	p = s + i + sizeof(mid) - 1;
+	if ((size_t)(s + n - p) < CT_NONCE_LEN + 2 || s[n - CT_NONCE_LEN - 1] != '-')
+		return ct_error(CT_ERR_NOTFOUND, "no task in principal");
+	for (i = n - CT_NONCE_LEN; i < n; i++)
+		if (!is_lower_hex((unsigned char)s[i]))
+			return ct_error(CT_ERR_NOTFOUND, "no task in principal");
+	return task_out(p, (size_t)(s + n - CT_NONCE_LEN - 1 - p), task, tasksz);
 }

@@ -81,4 +81,14 @@ int ct_cred_insert(struct ct_store *st, struct ct_cred *c);
 int ct_cred_foreach(struct ct_store *st, const char *task,
     int (*cb)(const struct ct_cred *c, void *arg), void *arg);
 
+
+/*
+ * The task a principal name carries: `<prefix>-task-<task>-<8 hex nonce>` (AWS session names,
+ * SSH key IDs, JWT subjects), `task-<task>@<prefix>` (SSH principals) or a SPIFFE URI whose
+ * path ends in `/task/<task>`.  Reads exactly `n` bytes.  CT_ERR_NOTFOUND when the name has
+ * none of these shapes, CT_ERR_INVALID when the task in it fails ct_task_id_check(),
+ * CT_ERR_LIMIT when `tasksz` cannot hold it and its NUL.
+ */
+int ct_task_from_principal(const char *s, size_t n, char *task, size_t tasksz);
+
 #endif
