@@ -605,15 +605,6 @@ string_claim(json_t *o, const char *name)
 	return json_is_string(v) ? json_incref(v) : json_null();
 }
 
-/* TEMPORARY until ledger.h has ct_task_from_principal() */
-static int
-task_from_sub(const char *sub, char task[CT_TASK_ID_MAX + 1])
-{
-	(void)sub;
-	(void)task;
-	return CT_ERR_NOTFOUND;
-}
-
 static int
 inspect(const char *s, size_t n, EVP_PKEY *pkey, json_t **out)
 {
@@ -644,7 +635,7 @@ inspect(const char *s, size_t n, EVP_PKEY *pkey, json_t **out)
 	tid = json_string_value(json_object_get(cl, "ironclaw_task_id"));
 	if (tid != NULL && ct_task_id_check(tid) == 0)
 		tv = json_string(tid);
-	else if (sub != NULL && task_from_sub(sub, task) == 0)
+	else if (sub != NULL && ct_task_from_principal(sub, strlen(sub), task, sizeof(task)) == 0)
 		tv = json_string(task);
 	else
 		tv = json_null();

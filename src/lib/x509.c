@@ -503,16 +503,6 @@ ct_x509_issue(const struct ct_x509_spec *spec, X509 **out)
 
 /* ---- inspect ---- */
 
-/* TEMPORARY until ledger.h has ct_task_from_principal() */
-static int
-task_from_any(const char *s, size_t n, char task[CT_TASK_ID_MAX + 1])
-{
-	(void)s;
-	(void)n;
-	(void)task;
-	return CT_ERR_NOTFOUND;
-}
-
 static json_t *
 cn_of(const X509_NAME *name)
 {
@@ -582,13 +572,14 @@ ct_inspect_x509(const char *s, size_t n, json_t **out)
 			goto nomem;
 		if (subject == NULL && len > 9 && memcmp(p, "spiffe://", 9) == 0) {
 			subject = json_stringn(p, (size_t)len);
-			if (task_from_any(p, (size_t)len, task) == 0)
+			if (ct_task_from_principal(p, (size_t)len, task, sizeof(task)) == 0)
 				tv = json_string(task);
 		}
 	}
 	cn = cn_of(X509_get_subject_name(x));
 	if (tv == NULL && json_is_string(cn) &&
-	    task_from_any(json_string_value(cn), json_string_length(cn), task) == 0)
+	    ct_task_from_principal(json_string_value(cn), json_string_length(cn), task,
+	    sizeof(task)) == 0)
 		tv = json_string(task);
 	ct_error_clear();
 	o = json_pack("{s:s, s:O, s:s, s:o, s:s, s:s, s:O, s:o, s:o, s:o}",
