@@ -1,0 +1,667 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * monitor.bpf.c - the kernel half of `credtrail run`: every network attempt and every process
+ * of one cgroup subtree (the agent's), reported through a ring buffer; in enforce mode,
+ * destinations outside the allowlist are refused with EPERM.
+ *
+ * The cgroup/ programs are attached to the agent's cgroup only, so they run for nothing else.
+ * The tp_btf/ programs are global; each first asks bpf_current_task_under_cgroup() and returns
+ * at once for tasks outside the subtree (one helper call per fork/exec/exit on the host).
+ *
+ * DNS: connect/sendmsg to port 53 (any address, UDP or TCP) is rewritten to credtrail's DNS
+ * proxy on loopback; recvmsg rewrites the proxy's source address back to the resolver the
+ * agent asked, because glibc drops answers whose source is not the server it queried.
+ *
+ * Verifier rules on the target kernels: connect/sendmsg/sock_create return 0 (EPERM) or 1,
+ * recvmsg must return 1, and user_port/user_ip* are written with 4-byte stores.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_tracing.h>
+
+#include "monitor.h"
+
+#define AF_INET		2
+#define AF_INET6	10
+#define AF_PACKET	17
+#define SOCK_STREAM	1
+#define SOCK_DGRAM	2
+#define SOCK_RAW	3
+#define IPPROTO_TCP_	6
+#define IPPROTO_UDP_	17
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by the loader between open and load. */
+const volatile __u32 cfg_enforce = 0;
+const volatile __u32 cfg_have_policy = 0;	/* audit mode: flag what the allowlist refuses */
+const volatile __u32 cfg_dns_redirect = 0;
+const volatile __u32 cfg_dns_ip4 = 0;		/* network order */
+const volatile __u32 cfg_dns_have6 = 0;		/* the proxy also listens on cfg_dns_ip6 */
+const volatile __u32 cfg_dns_ip6[4] = {};	/* network order */
+const volatile __u32 cfg_dns_port_udp = 0;	/* host order */
+const volatile __u32 cfg_dns_port_tcp = 0;
+const volatile __u32 cfg_wakeup_bytes = 0;	/* wake the reader only past this much data */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CT_DROP_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ct_mon_allow_key);
+	__type(value, struct ct_mon_allow_val);
+} allow SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ct_mon_lpm_key);
+	__type(value, struct ct_mon_lpm_val);
+} allow_lpm SEC(".maps");
+
+/* The agent's cgroup, for the tp_btf programs' descendant test. */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup SEC(".maps");
+
+/* Per socket: who connected it (a close may run in softirq context), and the DNS redirect. */
+struct sk_info {
+	__u64 open_ns;
+	__u32 pid;
+	__u32 tid;
+	__u32 ppid;
+	__u32 uid;
+	char comm[CT_MON_COMM_LEN];
+	__u32 report_close;
+	__u32 verdict;
+	__u32 flags;
+	__u32 dns_set;
+	__u32 dns_ip4;		/* what the agent asked for, as it wrote it */
+	__u32 dns_ip6[4];
+	__u32 dns_port;		/* network order, as in user_port */
+	__u32 last_valid;	/* sendmsg: the last destination reported for this socket */
+	__u32 last_port;
+	__u8 last_addr[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sk_info);
+} sk_info SEC(".maps");
+
+static __always_inline void
+count_drop(__u32 cause)
+{
+	__u64 *v = bpf_map_lookup_elem(&drops, &cause);
+
+	if (v != NULL)
+		__sync_fetch_and_add(v, 1);
+}
+
+static __always_inline __u64
+submit_flags(void)
+{
+	if (cfg_wakeup_bytes == 0)
+		return 0;
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes ?
+	    BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void
+fill_hdr(struct ct_mon_hdr *h, __u32 type)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 pt = bpf_get_current_pid_tgid();
+
+	h->ts_ns = bpf_ktime_get_ns();
+	h->type = type;
+	h->pid = pt >> 32;
+	h->tid = (__u32)pt;
+	h->uid = (__u32)bpf_get_current_uid_gid();
+	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->pad = 0;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/*
+ * The cloud metadata and credential endpoints (the list of netpolicy.h): 169.254.169.254,
+ * 169.254.170.2, 169.254.170.23, fd00:ec2::254, fd00:ec2::23.
+ */
+static __always_inline int
+is_metadata(__u16 family, const __u8 *a)
+{
+	if (family == AF_INET)
+		return a[0] == 169 && a[1] == 254 && ((a[2] == 169 && a[3] == 254) ||
+		    (a[2] == 170 && (a[3] == 2 || a[3] == 23)));
+	if (a[0] != 0xfd || a[1] != 0x00 || a[2] != 0x0e || a[3] != 0xc2)
+		return 0;
+	for (int i = 4; i < 14; i++)
+		if (a[i] != 0)
+			return 0;
+	return (a[14] == 0x02 && a[15] == 0x54) || (a[14] == 0x00 && a[15] == 0x23);
+}
+
+static __always_inline int
+allowed_exact(struct ct_mon_allow_key *k, __u64 now)
+{
+	struct ct_mon_allow_val *v = bpf_map_lookup_elem(&allow, k);
+
+	return v != NULL && (v->expires_ns == 0 || v->expires_ns > now);
+}
+
+static __always_inline int
+allowed_lpm(struct ct_mon_lpm_key *k, int metadata, __u32 full)
+{
+	struct ct_mon_lpm_val *v = bpf_map_lookup_elem(&allow_lpm, k);
+
+	/* A metadata address needs a rule naming it, not just a wide range around it. */
+	return v != NULL && (!metadata || v->cidr == full);
+}
+
+/* Does the allowlist admit family/addr/port?  Exact entries first, then CIDR rules. */
+static __always_inline int
+policy_allows(__u16 family, const __u8 *addr, __u16 port, int metadata)
+{
+	struct ct_mon_allow_key k = {};
+	struct ct_mon_lpm_key lk = {};
+	__u64 now = bpf_ktime_get_ns();
+	__u32 full = family == AF_INET ? 32 : 128;
+
+	k.family = family;
+	k.port = port;
+	__builtin_memcpy(k.addr, addr, 16);
+	if (allowed_exact(&k, now))
+		return 1;
+	k.port = 0;
+	if (allowed_exact(&k, now))
+		return 1;
+	lk.prefixlen = CT_MON_LPM_FIXED_BITS + full;
+	lk.data[0] = family;
+	lk.data[1] = port >> 8;
+	lk.data[2] = port & 0xff;
+	__builtin_memcpy(&lk.data[3], addr, 16);
+	if (allowed_lpm(&lk, metadata, full))
+		return 1;
+	lk.data[1] = 0;
+	lk.data[2] = 0;
+	return allowed_lpm(&lk, metadata, full);
+}
+
+static __always_inline int
+is_proxy(__u16 family, const __u8 *a, __u16 port, int stream)
+{
+	__u32 want = stream ? cfg_dns_port_tcp : cfg_dns_port_udp;
+	__u32 ip4;
+
+	if (!cfg_dns_redirect || port != want)
+		return 0;
+	if (family == AF_INET) {
+		__builtin_memcpy(&ip4, a, 4);
+		return ip4 == cfg_dns_ip4;
+	}
+	if (!cfg_dns_have6)
+		return 0;
+	for (int i = 0; i < 4; i++) {
+		__u32 w;
+
+		__builtin_memcpy(&w, a + 4 * i, 4);
+		if (w != cfg_dns_ip6[i])
+			return 0;
+	}
+	return 1;
+}
+
+static __always_inline int
+same16(const __u8 *a, const __u8 *b)
+{
+	__u64 a0, a1, b0, b1;
+
+	__builtin_memcpy(&a0, a, 8);
+	__builtin_memcpy(&a1, a + 8, 8);
+	__builtin_memcpy(&b0, b, 8);
+	__builtin_memcpy(&b1, b + 8, 8);
+	return a0 == b0 && a1 == b1;
+}
+
+/*
+ * The common path of connect4/6 and sendmsg4/6.  Returns 1 to let the call proceed, 0 to
+ * refuse it with EPERM.
+ */
+static __always_inline int
+handle_sock_addr(struct bpf_sock_addr *ctx, int v6, __u32 type)
+{
+	struct ct_mon_net *e;
+	struct sk_info *si = NULL;
+	__u8 daddr[16] = {}, odaddr[16] = {};
+	__u32 flags = 0, verdict, w[4], sock_type = ctx->type, proto = ctx->protocol;
+	__u16 family, dport, odport = 0;
+	int stream = sock_type == SOCK_STREAM, metadata, allowed;
+
+	dport = bpf_ntohs((__u16)ctx->user_port);
+	if (!v6) {
+		w[0] = ctx->user_ip4;
+		family = AF_INET;
+		__builtin_memcpy(daddr, &w[0], 4);
+	} else {
+		w[0] = ctx->user_ip6[0];
+		w[1] = ctx->user_ip6[1];
+		w[2] = ctx->user_ip6[2];
+		w[3] = ctx->user_ip6[3];
+		if (w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0xffff)) {
+			/* ::ffff:a.b.c.d is an IPv4 destination and gets the IPv4 policy */
+			family = AF_INET;
+			flags |= CT_MONF_V4MAPPED;
+			__builtin_memcpy(daddr, &w[3], 4);
+		} else {
+			family = AF_INET6;
+			__builtin_memcpy(daddr, w, 16);
+		}
+	}
+
+	if (cfg_dns_redirect && dport == 53 && (sock_type == SOCK_STREAM ||
+	    sock_type == SOCK_DGRAM) && (proto == IPPROTO_TCP_ || proto == IPPROTO_UDP_ ||
+	    proto == 0)) {
+		__u32 pport = stream ? cfg_dns_port_tcp : cfg_dns_port_udp;
+
+		si = bpf_sk_storage_get(&sk_info, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (si != NULL) {
+			si->dns_set = 1;
+			si->dns_port = ctx->user_port;
+			if (!v6) {
+				si->dns_ip4 = w[0];
+			} else {
+				si->dns_ip6[0] = w[0];
+				si->dns_ip6[1] = w[1];
+				si->dns_ip6[2] = w[2];
+				si->dns_ip6[3] = w[3];
+			}
+		} else {
+			count_drop(CT_DROP_SKSTORAGE);
+		}
+		__builtin_memcpy(odaddr, daddr, 16);
+		odport = dport;
+		__builtin_memset(daddr, 0, 16);
+		if (!v6) {
+			ctx->user_ip4 = cfg_dns_ip4;
+			__builtin_memcpy(daddr, (const void *)&cfg_dns_ip4, 4);
+			family = AF_INET;
+		} else if ((flags & CT_MONF_V4MAPPED) || !cfg_dns_have6) {
+			ctx->user_ip6[0] = 0;
+			ctx->user_ip6[1] = 0;
+			ctx->user_ip6[2] = bpf_htonl(0xffff);
+			ctx->user_ip6[3] = cfg_dns_ip4;
+			__builtin_memcpy(daddr, (const void *)&cfg_dns_ip4, 4);
+			family = AF_INET;
+		} else {
+			ctx->user_ip6[0] = cfg_dns_ip6[0];
+			ctx->user_ip6[1] = cfg_dns_ip6[1];
+			ctx->user_ip6[2] = cfg_dns_ip6[2];
+			ctx->user_ip6[3] = cfg_dns_ip6[3];
+			__builtin_memcpy(daddr, (const void *)cfg_dns_ip6, 16);
+			family = AF_INET6;
+		}
+		ctx->user_port = bpf_htons((__u16)pport);
+		dport = pport;
+		flags |= CT_MONF_REDIRECT;
+		verdict = cfg_enforce ? CT_MON_ALLOW : CT_MON_AUDIT;
+		metadata = 0;
+		allowed = 1;
+	} else {
+		metadata = is_metadata(family, daddr);
+		if (metadata)
+			flags |= CT_MONF_METADATA;
+		if (is_proxy(family, daddr, dport, stream)) {
+			flags |= CT_MONF_PROXY;
+			allowed = 1;
+		} else if (cfg_enforce || cfg_have_policy) {
+			allowed = policy_allows(family, daddr, dport, metadata);
+		} else {
+			allowed = 1;
+		}
+		if (cfg_enforce) {
+			verdict = allowed ? CT_MON_ALLOW : CT_MON_DENY;
+		} else {
+			verdict = CT_MON_AUDIT;
+			if (!allowed)
+				flags |= CT_MONF_NOMATCH;
+		}
+	}
+
+	/*
+	 * Unconnected UDP: report the first datagram per socket and destination, not every
+	 * one (a busy UDP client would flood the ring buffer with identical records).
+	 */
+	if (type == CT_MON_SENDMSG) {
+		if (si == NULL)
+			si = bpf_sk_storage_get(&sk_info, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (si != NULL) {
+			if (si->last_valid && si->last_port == dport && si->verdict == verdict &&
+			    same16(si->last_addr, daddr))
+				goto out;
+			si->last_valid = 1;
+			si->last_port = dport;
+			si->verdict = verdict;
+			__builtin_memcpy(si->last_addr, daddr, 16);
+		}
+	} else if (stream && verdict != CT_MON_DENY) {
+		/* TCP: remember who connected, to report the connection's end */
+		if (si == NULL)
+			si = bpf_sk_storage_get(&sk_info, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (si != NULL) {
+			__u64 pt = bpf_get_current_pid_tgid();
+			struct task_struct *task = bpf_get_current_task_btf();
+
+			si->open_ns = bpf_ktime_get_ns();
+			si->pid = pt >> 32;
+			si->tid = (__u32)pt;
+			si->uid = (__u32)bpf_get_current_uid_gid();
+			si->ppid = BPF_CORE_READ(task, real_parent, tgid);
+			bpf_get_current_comm(si->comm, sizeof(si->comm));
+			si->report_close = 1;
+			si->verdict = verdict;
+			si->flags = flags;
+		} else {
+			count_drop(CT_DROP_SKSTORAGE);
+		}
+	}
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (e == NULL) {
+		count_drop(CT_DROP_RINGBUF_NET);
+		goto out;
+	}
+	fill_hdr(&e->h, type);
+	e->cookie = bpf_get_socket_cookie(ctx);
+	e->open_ns = 0;
+	e->bytes_sent = 0;
+	e->bytes_recv = 0;
+	e->verdict = verdict;
+	e->flags = flags;
+	e->family = family;
+	e->proto = proto;
+	e->sock_type = sock_type;
+	e->sock_family = v6 ? AF_INET6 : AF_INET;
+	e->sport = 0;
+	e->dport = dport;
+	e->odport = odport;
+	e->pad = 0;
+	__builtin_memset(e->saddr, 0, 16);
+	if (type == CT_MON_SENDMSG && !v6)
+		__builtin_memcpy(e->saddr, &ctx->msg_src_ip4, 4);
+	__builtin_memcpy(e->daddr, daddr, 16);
+	__builtin_memcpy(e->odaddr, odaddr, 16);
+	bpf_ringbuf_submit(e, submit_flags());
+out:
+	return verdict == CT_MON_DENY ? 0 : 1;
+}
+
+SEC("cgroup/connect4")
+int ct_connect4(struct bpf_sock_addr *ctx)
+{
+	return handle_sock_addr(ctx, 0, CT_MON_CONNECT);
+}
+
+SEC("cgroup/connect6")
+int ct_connect6(struct bpf_sock_addr *ctx)
+{
+	return handle_sock_addr(ctx, 1, CT_MON_CONNECT);
+}
+
+SEC("cgroup/sendmsg4")
+int ct_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return handle_sock_addr(ctx, 0, CT_MON_SENDMSG);
+}
+
+SEC("cgroup/sendmsg6")
+int ct_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return handle_sock_addr(ctx, 1, CT_MON_SENDMSG);
+}
+
+/* Answers from the proxy: show them as coming from the resolver the agent asked. */
+SEC("cgroup/recvmsg4")
+int ct_recvmsg4(struct bpf_sock_addr *ctx)
+{
+	struct sk_info *si;
+
+	if (!cfg_dns_redirect || ctx->user_ip4 != cfg_dns_ip4 ||
+	    bpf_ntohs((__u16)ctx->user_port) != cfg_dns_port_udp)
+		return 1;
+	si = bpf_sk_storage_get(&sk_info, ctx->sk, 0, 0);
+	if (si == NULL || !si->dns_set)
+		return 1;
+	ctx->user_ip4 = si->dns_ip4;
+	ctx->user_port = si->dns_port;
+	return 1;
+}
+
+SEC("cgroup/recvmsg6")
+int ct_recvmsg6(struct bpf_sock_addr *ctx)
+{
+	struct sk_info *si;
+	__u32 w0, w1, w2, w3;
+	int from_proxy;
+
+	if (!cfg_dns_redirect || bpf_ntohs((__u16)ctx->user_port) != cfg_dns_port_udp)
+		return 1;
+	w0 = ctx->user_ip6[0];
+	w1 = ctx->user_ip6[1];
+	w2 = ctx->user_ip6[2];
+	w3 = ctx->user_ip6[3];
+	from_proxy = (w0 == 0 && w1 == 0 && w2 == bpf_htonl(0xffff) && w3 == cfg_dns_ip4) ||
+	    (cfg_dns_have6 && w0 == cfg_dns_ip6[0] && w1 == cfg_dns_ip6[1] &&
+	    w2 == cfg_dns_ip6[2] && w3 == cfg_dns_ip6[3]);
+	if (!from_proxy)
+		return 1;
+	si = bpf_sk_storage_get(&sk_info, ctx->sk, 0, 0);
+	if (si == NULL || !si->dns_set)
+		return 1;
+	ctx->user_ip6[0] = si->dns_ip6[0];
+	ctx->user_ip6[1] = si->dns_ip6[1];
+	ctx->user_ip6[2] = si->dns_ip6[2];
+	ctx->user_ip6[3] = si->dns_ip6[3];
+	ctx->user_port = si->dns_port;
+	return 1;
+}
+
+/* Raw and packet sockets: recorded; refused in enforce mode. */
+SEC("cgroup/sock_create")
+int ct_sock_create(struct bpf_sock *sk)
+{
+	struct ct_mon_net *e;
+	__u32 verdict;
+
+	if (sk->type != SOCK_RAW && sk->family != AF_PACKET)
+		return 1;
+	verdict = cfg_enforce ? CT_MON_DENY : CT_MON_AUDIT;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (e == NULL) {
+		count_drop(CT_DROP_RINGBUF_NET);
+		goto out;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_hdr(&e->h, CT_MON_SOCK_CREATE);
+	e->verdict = verdict;
+	e->family = sk->family;
+	e->sock_family = sk->family;
+	e->sock_type = sk->type;
+	e->proto = sk->protocol;
+	bpf_ringbuf_submit(e, submit_flags());
+out:
+	return verdict == CT_MON_DENY ? 0 : 1;
+}
+
+static __always_inline int
+in_subtree(void)
+{
+	return bpf_current_task_under_cgroup(&cgroup, 0) == 1;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(ct_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct ct_mon_proc *e;
+
+	if (!in_subtree() || child->pid != child->tgid)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (e == NULL) {
+		count_drop(CT_DROP_RINGBUF_PROC);
+		return 0;
+	}
+	fill_hdr(&e->h, CT_MON_FORK);
+	e->h.pid = child->tgid;
+	e->h.tid = child->pid;
+	e->h.ppid = parent->tgid;
+	e->exit_code = 0;
+	e->child_tid = 0;
+	e->filename[0] = 0;
+	e->argv0[0] = 0;
+	bpf_ringbuf_submit(e, submit_flags());
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(ct_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct ct_mon_proc *e;
+	unsigned long arg_start;
+	const char *fn;
+
+	if (!in_subtree())
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (e == NULL) {
+		count_drop(CT_DROP_RINGBUF_PROC);
+		return 0;
+	}
+	fill_hdr(&e->h, CT_MON_EXEC);
+	e->exit_code = 0;
+	e->child_tid = old_pid;
+	fn = BPF_CORE_READ(bprm, filename);
+	if (bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), fn) < 0) {
+		e->filename[0] = 0;
+		count_drop(CT_DROP_EXEC_PATH);
+	}
+	arg_start = BPF_CORE_READ(p, mm, arg_start);
+	if (bpf_probe_read_user_str(e->argv0, sizeof(e->argv0), (const void *)arg_start) < 0) {
+		e->argv0[0] = 0;
+		count_drop(CT_DROP_EXEC_PATH);
+	}
+	bpf_ringbuf_submit(e, submit_flags());
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(ct_exit, struct task_struct *p)
+{
+	struct ct_mon_proc *e;
+
+	/* only when the last thread of the process goes */
+	if (!in_subtree() || BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (e == NULL) {
+		count_drop(CT_DROP_RINGBUF_PROC);
+		return 0;
+	}
+	fill_hdr(&e->h, CT_MON_EXIT);
+	e->h.pid = p->tgid;
+	e->exit_code = p->exit_code;
+	if (BPF_CORE_READ(p, signal, flags) & 0x00000004 /* SIGNAL_GROUP_EXIT */)
+		e->exit_code = BPF_CORE_READ(p, signal, group_exit_code);
+	e->child_tid = 0;
+	e->filename[0] = 0;
+	e->argv0[0] = 0;
+	bpf_ringbuf_submit(e, submit_flags());
+	return 0;
+}
+
+/* TCP connection ends: a socket with our storage reaching CLOSE. */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(ct_sock_state, const struct sock *sk, const int oldstate, const int newstate)
+{
+	struct sk_info *si;
+	struct ct_mon_net *e;
+	const struct tcp_sock *tp;
+	__u16 family;
+
+	if (newstate != TCP_CLOSE && newstate != TCP_ESTABLISHED)
+		return 0;
+	if (sk->sk_protocol != IPPROTO_TCP_)
+		return 0;
+	si = bpf_sk_storage_get(&sk_info, (struct sock *)sk, 0, 0);
+	if (si == NULL || !si->report_close)
+		return 0;
+	if (newstate == TCP_ESTABLISHED) {
+		si->flags |= CT_MONF_ESTABLISHED;
+		return 0;
+	}
+	si->report_close = 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (e == NULL) {
+		count_drop(CT_DROP_RINGBUF_NET);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->h.ts_ns = bpf_ktime_get_ns();
+	e->h.type = CT_MON_CLOSE;
+	e->h.pid = si->pid;
+	e->h.tid = si->tid;
+	e->h.ppid = si->ppid;
+	e->h.uid = si->uid;
+	__builtin_memcpy(e->h.comm, si->comm, sizeof(e->h.comm));
+	e->cookie = bpf_get_socket_cookie((void *)sk);
+	e->open_ns = si->open_ns;
+	e->verdict = si->verdict;
+	e->flags = si->flags;
+	family = sk->__sk_common.skc_family;
+	e->sock_family = family;
+	e->sock_type = SOCK_STREAM;
+	e->proto = IPPROTO_TCP_;
+	/* skc_num is already cleared when the port is released; inet_sport is not */
+	e->sport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
+	e->dport = bpf_ntohs(sk->__sk_common.skc_dport);
+	if (family == AF_INET) {
+		e->family = AF_INET;
+		__builtin_memcpy(e->saddr, &sk->__sk_common.skc_rcv_saddr, 4);
+		__builtin_memcpy(e->daddr, &sk->__sk_common.skc_daddr, 4);
+	} else {
+		struct in6_addr s6 = sk->__sk_common.skc_v6_rcv_saddr;
+		struct in6_addr d6 = sk->__sk_common.skc_v6_daddr;
+
+		e->family = AF_INET6;
+		if (si->flags & CT_MONF_V4MAPPED) {
+			e->family = AF_INET;
+			__builtin_memcpy(e->saddr, &s6.in6_u.u6_addr8[12], 4);
+			__builtin_memcpy(e->daddr, &d6.in6_u.u6_addr8[12], 4);
+		} else {
+			__builtin_memcpy(e->saddr, &s6, 16);
+			__builtin_memcpy(e->daddr, &d6, 16);
+		}
+	}
+	tp = (const struct tcp_sock *)sk;
+	e->bytes_sent = BPF_CORE_READ(tp, bytes_acked);
+	e->bytes_recv = BPF_CORE_READ(tp, bytes_received);
+	bpf_ringbuf_submit(e, submit_flags());
+	return 0;
+}
