@@ -117,6 +117,7 @@ int cmd_mint(int argc, char **argv);
 int cmd_oidc(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
+int cmd_dnsproxy(int argc, char **argv);
 
 /* mint sub-verbs, one file each */
 int cmd_mint_ssh(int argc, char **argv);

@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{ "oidc", cmd_oidc, "write OIDC discovery and JWKS documents for credtrail's issuer" },
 	{ "inspect", cmd_inspect, "show the task binding carried by a token, cert, ARN or log line" },
 	{ "ledger", cmd_ledger, "list the credentials recorded in the ledger" },
+	{ "dns-proxy", cmd_dnsproxy, "run the DNS proxy alone, to try a policy (see run)" },
 	{ NULL, NULL, NULL }
 };
 

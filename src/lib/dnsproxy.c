@@ -208,7 +208,7 @@ ct_dns_parse_addrport(const char *s, uint16_t defport, struct sockaddr_storage *
 				goto bad;
 			pv = pv * 10 + (unsigned long)(port[i] - '0');
 		}
-		if (i == 0 || port[i] != '\0' || pv == 0 || pv > 65535)
+		if (i == 0 || port[i] != '\0' || pv > 65535)
 			goto bad;
 	}
 	if (parse_ip(host, hlen, out) != 0)
@@ -398,6 +398,23 @@ ct_dnsproxy_names_for_addr(struct ct_dnsproxy *px, int family, const void *addr,
 	pthread_mutex_unlock(&px->lock);
 	if (v != NULL)
 		ct_dnsproxy_names_free(v, n);
+	return r;
+}
+
+int
+ct_dnsproxy_names_foreach(struct ct_dnsproxy *px,
+    int (*fn)(int family, const uint8_t *addr, const char *const *names, size_t n, void *arg),
+    void *arg)
+{
+	struct name_entry *e;
+	size_t i;
+	int r = 0;
+
+	pthread_mutex_lock(&px->lock);
+	for (i = 0; i < NBUCKETS && r == 0; i++)
+		for (e = px->buckets[i]; e != NULL && r == 0; e = e->next)
+			r = fn(e->family, e->addr, (const char *const *)e->names, e->n, arg);
+	pthread_mutex_unlock(&px->lock);
 	return r;
 }
 
@@ -1270,6 +1287,8 @@ ct_dnsproxy_start(const struct ct_dnsproxy_config *cfg, struct ct_dnsproxy **out
 	}
 	if (cfg->upstream.ss_family != AF_INET && cfg->upstream.ss_family != AF_INET6)
 		return ct_error(CT_ERR_INVALID, "no upstream resolver for the dns proxy");
+	if (ss_port(&cfg->upstream) == 0)
+		return ct_error(CT_ERR_INVALID, "the upstream resolver needs a port other than 0");
 	if ((px = calloc(1, sizeof(*px))) == NULL)
 		return ct_error(CT_ERR_NOMEM, "out of memory");
 	px->cfg = *cfg;

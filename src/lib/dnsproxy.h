@@ -162,11 +162,20 @@ int ct_dnsproxy_names_for_addr(struct ct_dnsproxy *px, int family, const void *a
     size_t *nout);
 void ct_dnsproxy_names_free(char **names, size_t n);
 
+/*
+ * Call fn for every address in the name map with its names (in the order first seen),
+ * holding the proxy's lock: fn must not call back into the proxy.  Addresses come in no
+ * particular order.  Stops at and returns fn's first non-zero.
+ */
+int ct_dnsproxy_names_foreach(struct ct_dnsproxy *px,
+    int (*fn)(int family, const uint8_t *addr, const char *const *names, size_t n, void *arg),
+    void *arg);
+
 void ct_dnsproxy_get_stats(struct ct_dnsproxy *px, struct ct_dnsproxy_stats *out);
 
 /*
- * "ADDR", "ADDR:PORT", "[V6ADDR]:PORT" (a bare IPv6 address takes no port) into a socket
- * address; defport when no port is given.  CT_ERR_INVALID with the reason.
+ * "ADDR", "ADDR:PORT", "[V6ADDR]:PORT" (a bare IPv6 address takes no port; PORT 0-65535)
+ * into a socket address; defport when no port is given.  CT_ERR_INVALID with the reason.
  */
 int ct_dns_parse_addrport(const char *s, uint16_t defport, struct sockaddr_storage *out);
 
