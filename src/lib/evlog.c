@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "lib/dsse.h"
 #include "lib/evlog.h"
 #include "lib/merkle.h"
 #include "util/buf.h"
@@ -116,20 +118,6 @@ ct_evlog_note_keyhash(EVP_PKEY *key, uint8_t out[4])
 }
 
 static int
-ed25519_sign(EVP_PKEY *key, const void *msg, size_t len, uint8_t sig[64])
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	size_t siglen = 64;
-	int r = 0;
-
-	if (ctx == NULL || EVP_DigestSignInit(ctx, NULL, NULL, NULL, key) != 1 ||
-	    EVP_DigestSign(ctx, sig, &siglen, msg, len) != 1 || siglen != 64)
-		r = ct_error(CT_ERR_CRYPTO, "cannot sign the checkpoint");
-	EVP_MD_CTX_free(ctx);
-	return r;
-}
-
-static int
 origin_check(const char *o)
 {
 	size_t i, n = strlen(o);
@@ -200,7 +188,7 @@ checkpoint(struct ct_evlog *l, int64_t now_us, json_t *final)
 	/* the signed body ends here; the note adds an empty line and the signature lines */
 	if (l->key != NULL) {
 		memcpy(sig, l->keyhash, 4);
-		if ((r = ed25519_sign(l->key, body.data, body.len, sig + 4)) != 0)
+		if ((r = ct_ed25519_sign(l->key, body.data, body.len, sig + 4)) != 0)
 			goto out;
 		free(b64);
 		b64 = NULL;
@@ -397,4 +385,478 @@ ct_evlog_free(struct ct_evlog *l)
 	ct_buf_release(&l->out);
 	ct_buf_release(&l->line);
 	free(l);
+}
+
+/* ---- verification ---- */
+
+void
+ct_checkpoint_release(struct ct_checkpoint *c)
+{
+	json_decref(c->final);
+	memset(c, 0, sizeof(*c));
+}
+
+/* A decimal uint64 without sign, leading zeros or overflow. */
+static int
+parse_u64(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (n == 0 || n > 20 || (n > 1 && s[0] == '0'))
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		if (v > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* Split the note body into its lines and fill `out`. */
+static int
+parse_body(const char *body, size_t len, struct ct_checkpoint *out)
+{
+	const char *p = body, *end = body + len, *nl;
+	uint8_t *root = NULL;
+	size_t rootlen = 0, n;
+	int line = 0, have_time = 0, r = CT_ERR_FORMAT;
+
+	while (p < end) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return ct_error(CT_ERR_FORMAT, "checkpoint body does not end in a newline");
+		n = (size_t)(nl - p);
+		line++;
+		if (line == 1) {
+			if (n == 0 || n > CT_EVLOG_MAX_ORIGIN)
+				return ct_error(CT_ERR_FORMAT, "checkpoint origin is empty or too long");
+			memcpy(out->origin, p, n);
+			out->origin[n] = '\0';
+			if (strlen(out->origin) != n || origin_check(out->origin) != 0)
+				return ct_error(CT_ERR_FORMAT, "checkpoint origin is not printable "
+				    "ASCII");
+		} else if (line == 2) {
+			if (parse_u64(p, n, &out->size) != 0)
+				return ct_error(CT_ERR_FORMAT, "checkpoint tree size is not a decimal "
+				    "number");
+		} else if (line == 3) {
+			if (ct_b64_decode(p, n, &root, &rootlen) != 0 || rootlen != 32 ||
+			    memchr(p, ' ', n) != NULL) {
+				free(root);
+				return ct_error(CT_ERR_FORMAT, "checkpoint root is not a base64 "
+				    "SHA-256 hash");
+			}
+			memcpy(out->root, root, 32);
+			free(root);
+			root = NULL;
+		} else if (n > 5 && memcmp(p, "time ", 5) == 0 && !have_time && line == 4) {
+			if (ct_time_parse(p + 5, n - 5, &out->time_us) != 0)
+				return ct_error(CT_ERR_FORMAT, "checkpoint time is not RFC 3339");
+			have_time = 1;
+		} else if (n > 6 && memcmp(p, "final ", 6) == 0 && line == 5) {
+			json_error_t jerr;
+
+			out->final = json_loadb(p + 6, n - 6, JSON_REJECT_DUPLICATES, &jerr);
+			if (!json_is_object(out->final))
+				return ct_error(CT_ERR_FORMAT, "checkpoint final counters are not a "
+				    "JSON object");
+		} else
+			return ct_error(CT_ERR_FORMAT, "checkpoint line %d is not one credtrail "
+			    "writes", line);
+		p = nl + 1;
+	}
+	if (!have_time)
+		return ct_error(CT_ERR_FORMAT, "checkpoint has no time line");
+	r = 0;
+	return r;
+}
+
+int
+ct_checkpoint_verify(const char *note, size_t len, EVP_PKEY *const *keys, size_t nkeys,
+    struct ct_checkpoint *out)
+{
+	static const char dash[] = "\xe2\x80\x94 " CT_EVLOG_NOTE_KEY_NAME " ";
+	const char *sep, *p, *end, *nl;
+	uint8_t (*hashes)[4] = NULL, *sig = NULL;
+	size_t bodylen, siglen, k, nsig = 0;
+	unsigned int unknown = 0;
+	int r = CT_ERR_INTERNAL;
+
+	memset(out, 0, sizeof(*out));
+	/* body, then "\n" (the empty line), then signature lines */
+	sep = NULL;
+	for (p = note; p + 1 < note + len; p++) {
+		if (p[0] == '\n' && p[1] == '\n') {
+			sep = p;
+			break;
+		}
+	}
+	if (sep == NULL) {
+		r = ct_error(CT_ERR_FORMAT, "checkpoint note has no empty line before signatures");
+		goto out;
+	}
+	bodylen = (size_t)(sep - note) + 1;
+	if ((r = parse_body(note, bodylen, out)) != 0)
+		goto out;
+	if (nkeys > 0 && (hashes = calloc(nkeys, sizeof(*hashes))) == NULL) {
+		r = ct_error(CT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (k = 0; k < nkeys; k++) {
+		if ((r = ct_evlog_note_keyhash(keys[k], hashes[k])) != 0)
+			goto out;
+	}
+	end = note + len;
+	for (p = sep + 2; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL) {
+			r = ct_error(CT_ERR_FORMAT, "checkpoint signature line does not end in a "
+			    "newline");
+			goto out;
+		}
+		nsig++;
+		if ((size_t)(nl - p) <= sizeof(dash) - 1 || memcmp(p, dash, sizeof(dash) - 1) != 0) {
+			r = ct_error(CT_ERR_FORMAT, "checkpoint signature line is not \"\xe2\x80\x94 "
+			    CT_EVLOG_NOTE_KEY_NAME " <signature>\"");
+			goto out;
+		}
+		free(sig);
+		sig = NULL;
+		if (ct_b64_decode(p + sizeof(dash) - 1, (size_t)(nl - p) - (sizeof(dash) - 1), &sig,
+		    &siglen) != 0 || siglen != 68 ||
+		    memchr(p + sizeof(dash) - 1, ' ', (size_t)(nl - p) - (sizeof(dash) - 1)) != NULL) {
+			r = ct_error(CT_ERR_FORMAT, "checkpoint signature is not base64 of a key hash "
+			    "and an Ed25519 signature");
+			goto out;
+		}
+		for (k = 0; k < nkeys; k++) {
+			if (memcmp(hashes[k], sig, 4) != 0)
+				continue;
+			if (ct_ed25519_verify(keys[k], note, bodylen, sig + 4) != 0) {
+				r = ct_error(CT_ERR_VERIFY, "checkpoint signature does not verify");
+				goto out;
+			}
+			r = 0;
+			goto out;
+		}
+		unknown = (unsigned int)sig[0] << 24 | (unsigned int)sig[1] << 16 |
+		    (unsigned int)sig[2] << 8 | sig[3];
+	}
+	if (nsig == 0)
+		r = ct_error(CT_ERR_VERIFY, "checkpoint is not signed");
+	else
+		r = ct_error(CT_ERR_VERIFY, "checkpoint is signed by an unknown key (key hash "
+		    "%08x)", unknown);
+ out:
+	free(hashes);
+	free(sig);
+	if (r != 0)
+		ct_checkpoint_release(out);
+	return r;
+}
+
+void
+ct_evlog_report_release(struct ct_evlog_report *rep)
+{
+	json_decref(rep->final_counters);
+	memset(rep, 0, sizeof(*rep));
+}
+
+struct vstate {
+	struct ct_evlog_report *rep;
+	const struct ct_evlog_visitor *v;
+	EVP_PKEY *const *keys;
+	size_t nkeys;
+	struct ct_merkle tree;
+	uint64_t line;
+	int64_t last_time;
+	int failed;
+};
+
+static int
+vfail(struct vstate *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+vfail(struct vstate *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!s->failed) {
+		s->failed = 1;
+		s->rep->fail_line = s->line;
+		va_start(ap, fmt);
+		vsnprintf(s->rep->fail, sizeof(s->rep->fail), fmt, ap);
+		va_end(ap);
+	}
+	return 0;
+}
+
+static int
+verify_record(struct vstate *s, const uint8_t *p, size_t n)
+{
+	struct ct_evlog_report *rep = s->rep;
+	json_error_t jerr;
+	json_t *o, *seq;
+	uint8_t leaf[32];
+	char want[40];
+	int wl, r = 0;
+
+	/* the format puts seq first: check it before paying for the parse */
+	wl = snprintf(want, sizeof(want), "{\"seq\":%" PRIu64, rep->records);
+	if (n < (size_t)wl + 1 || memcmp(p, want, (size_t)wl) != 0 ||
+	    (p[wl] != ',' && p[wl] != '}'))
+		return vfail(s, "line %" PRIu64 " is not record %" PRIu64
+		    " (records missing, added or out of order)", s->line, rep->records);
+	if ((o = json_loadb((const char *)p, n, JSON_REJECT_DUPLICATES, &jerr)) == NULL)
+		return vfail(s, "record %" PRIu64 " is not valid JSON: %s", rep->records, jerr.text);
+	seq = json_object_get(o, "seq");
+	if (!json_is_object(o) || !json_is_integer(seq) ||
+	    (uint64_t)json_integer_value(seq) != rep->records ||
+	    json_object_get(o, "checkpoint") != NULL) {
+		json_decref(o);
+		return vfail(s, "record %" PRIu64 " is malformed", rep->records);
+	}
+	json_decref(o);
+	ct_merkle_leaf_hash(p, n, leaf);
+	if ((r = ct_merkle_append_hash(&s->tree, leaf)) != 0)
+		return r;
+	if (s->v != NULL && s->v->record != NULL &&
+	    (r = s->v->record(s->v->arg, rep->records, p, n, leaf)) != 0)
+		return r;
+	rep->records++;
+	return 0;
+}
+
+static int
+verify_checkpoint(struct vstate *s, const uint8_t *p, size_t n)
+{
+	struct ct_evlog_report *rep = s->rep;
+	struct ct_checkpoint cp;
+	json_error_t jerr;
+	json_t *o, *note;
+	char *canon = NULL;
+	size_t clen = 0;
+	uint8_t root[32];
+	int r = 0;
+
+	memset(&cp, 0, sizeof(cp));
+	if ((o = json_loadb((const char *)p, n, JSON_REJECT_DUPLICATES, &jerr)) == NULL)
+		return vfail(s, "checkpoint at line %" PRIu64 " is not valid JSON: %s", s->line,
+		    jerr.text);
+	note = json_object_get(o, "checkpoint");
+	if (!json_is_object(o) || json_object_size(o) != 1 || !json_is_string(note)) {
+		vfail(s, "checkpoint at line %" PRIu64 " is malformed", s->line);
+		goto out;
+	}
+	if ((r = ct_evlog_canonical(o, &canon, &clen)) != 0)
+		goto out;
+	if (clen != n || memcmp(canon, p, n) != 0) {
+		vfail(s, "checkpoint at line %" PRIu64 " is not in canonical form", s->line);
+		goto out;
+	}
+	if ((r = ct_checkpoint_verify(json_string_value(note), json_string_length(note),
+	    s->keys, s->nkeys, &cp)) != 0) {
+		if (r != CT_ERR_FORMAT && r != CT_ERR_VERIFY)
+			goto out;
+		vfail(s, "checkpoint at line %" PRIu64 ": %s", s->line, ct_errmsg(r));
+		r = 0;
+		goto out;
+	}
+	if (rep->checkpoints > 0 && strcmp(cp.origin, rep->origin) != 0) {
+		vfail(s, "checkpoint at line %" PRIu64 " names origin '%s', earlier ones '%s'",
+		    s->line, cp.origin, rep->origin);
+		goto out;
+	}
+	if (cp.size != rep->records) {
+		vfail(s, "checkpoint at line %" PRIu64 " covers %" PRIu64 " records but follows %"
+		    PRIu64, s->line, cp.size, rep->records);
+		goto out;
+	}
+	if (rep->checkpoints > 0 && cp.size == rep->signed_size && cp.final == NULL) {
+		vfail(s, "checkpoint at line %" PRIu64 " repeats tree size %" PRIu64, s->line,
+		    cp.size);
+		goto out;
+	}
+	if (cp.time_us < s->last_time) {
+		vfail(s, "checkpoint at line %" PRIu64 " is older than the one before", s->line);
+		goto out;
+	}
+	ct_merkle_root(&s->tree, root);
+	if (memcmp(root, cp.root, 32) != 0) {
+		vfail(s, "checkpoint at line %" PRIu64 " does not match the records before it "
+		    "(a record was changed, added or removed)", s->line);
+		goto out;
+	}
+	if (s->v != NULL && s->v->checkpoint != NULL &&
+	    (r = s->v->checkpoint(s->v->arg, &cp, json_string_value(note),
+	    json_string_length(note))) != 0)
+		goto out;
+	snprintf(rep->origin, sizeof(rep->origin), "%s", cp.origin);
+	rep->checkpoints++;
+	rep->signed_size = cp.size;
+	memcpy(rep->signed_root, cp.root, 32);
+	s->last_time = cp.time_us;
+	if (cp.final != NULL) {
+		rep->final = 1;
+		rep->final_counters = json_incref(cp.final);
+	}
+ out:
+	free(canon);
+	json_decref(o);
+	ct_checkpoint_release(&cp);
+	return r;
+}
+
+static int
+verify_line(struct vstate *s, const uint8_t *p, size_t n)
+{
+	static const char cpfx[] = "{\"checkpoint\":";
+
+	s->line++;
+	if (s->rep->final)
+		return vfail(s, "line %" PRIu64 " follows the final checkpoint", s->line);
+	if (n == 0)
+		return vfail(s, "line %" PRIu64 " is empty", s->line);
+	if (n >= sizeof(cpfx) - 1 && memcmp(p, cpfx, sizeof(cpfx) - 1) == 0)
+		return verify_checkpoint(s, p, n);
+	return verify_record(s, p, n);
+}
+
+/* Why final counters make the evidence incomplete ("" when they do not). */
+static void
+judge_final(json_t *f, char *out, size_t outsz)
+{
+	json_t *drops = json_object_get(f, "drops"), *v, *inc;
+	const char *k, *backend;
+	json_int_t total = 0;
+
+	out[0] = '\0';
+	if (json_is_integer(drops))
+		total = json_integer_value(drops);
+	else if (json_is_object(drops)) {
+		json_object_foreach(drops, k, v) {
+			if (json_is_integer(v) && json_integer_value(v) > 0)
+				total += json_integer_value(v);
+		}
+	}
+	if (total > 0) {
+		snprintf(out, outsz, "%lld events were lost", (long long)total);
+		return;
+	}
+	if (json_is_true(json_object_get(f, "weaker"))) {
+		backend = json_string_value(json_object_get(f, "backend"));
+		snprintf(out, outsz, "the %s backend observes less than eBPF",
+		    backend != NULL ? backend : "monitor's");
+		return;
+	}
+	inc = json_object_get(f, "incomplete");
+	if (json_is_false(json_object_get(f, "complete")) ||
+	    (json_is_array(inc) && json_array_size(inc) > 0)) {
+		const char *why = json_string_value(json_array_get(inc, 0));
+
+		snprintf(out, outsz, "the monitor reports incomplete evidence%s%s",
+		    why != NULL ? ": " : "", why != NULL ? why : "");
+	}
+}
+
+#define VREAD (1024 * 1024)
+
+int
+ct_evlog_verify_file(const char *path, EVP_PKEY *const *keys, size_t nkeys,
+    const struct ct_evlog_visitor *v, struct ct_evlog_report *rep)
+{
+	struct vstate s;
+	EVP_MD_CTX *md = NULL;
+	uint8_t *buf = NULL, *p, *nl;
+	size_t have = 0, cap = CT_EVLOG_MAX_LINE + VREAD + 1, off;
+	unsigned int hl = 0;
+	ssize_t got;
+	int fd = -1, r = CT_ERR_INTERNAL, eof = 0;
+
+	memset(rep, 0, sizeof(*rep));
+	memset(&s, 0, sizeof(s));
+	s.rep = rep;
+	s.v = v;
+	s.keys = keys;
+	s.nkeys = nkeys;
+	s.last_time = INT64_MIN;
+	ct_merkle_init(&s.tree);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		r = ct_error(errno == ENOENT ? CT_ERR_NOTFOUND : CT_ERR_SYSTEM,
+		    "cannot open event log '%s'", path);
+		goto out;
+	}
+	if ((buf = malloc(cap)) == NULL || (md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		r = ct_error(CT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	while (!eof) {
+		got = read(fd, buf + have, cap - have);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			r = ct_error(CT_ERR_SYSTEM, "cannot read event log '%s'", path);
+			goto out;
+		}
+		if (got == 0)
+			eof = 1;
+		if (EVP_DigestUpdate(md, buf + have, (size_t)got) != 1) {
+			r = ct_error(CT_ERR_CRYPTO, "cannot hash the event log");
+			goto out;
+		}
+		rep->file_size += (uint64_t)got;
+		have += (size_t)got;
+		off = 0;
+		while (!s.failed && (nl = memchr(buf + off, '\n', have - off)) != NULL) {
+			p = buf + off;
+			if ((r = verify_line(&s, p, (size_t)(nl - p))) != 0)
+				goto out;
+			off = (size_t)(nl - buf) + 1;
+		}
+		if (s.failed) {
+			/* keep hashing the file so its digest is still reported */
+			have = 0;
+			continue;
+		}
+		memmove(buf, buf + off, have - off);
+		have -= off;
+		if (have > CT_EVLOG_MAX_LINE) {
+			s.line++;
+			vfail(&s, "line %" PRIu64 " is longer than %d bytes", s.line,
+			    CT_EVLOG_MAX_LINE);
+			have = 0;
+		}
+	}
+	if (!s.failed && have > 0) {
+		/* a partial last line: a crash mid-write, unless the log claims to be whole */
+		s.line++;
+		if (rep->final)
+			vfail(&s, "line %" PRIu64 " follows the final checkpoint", s.line);
+		else
+			rep->torn = 1;
+	}
+	if (EVP_DigestFinal_ex(md, rep->file_sha256, &hl) != 1) {
+		r = ct_error(CT_ERR_CRYPTO, "cannot hash the event log");
+		goto out;
+	}
+	rep->unsigned_tail = rep->records - rep->signed_size;
+	if (s.failed)
+		rep->verdict = CT_EVLOG_FAILED;
+	else if (!rep->final)
+		rep->verdict = CT_EVLOG_UNSIGNED_TAIL;
+	else {
+		judge_final(rep->final_counters, rep->incomplete, sizeof(rep->incomplete));
+		rep->verdict = rep->incomplete[0] != '\0' ? CT_EVLOG_INCOMPLETE :
+		    CT_EVLOG_COMPLETE;
+	}
+	r = 0;
+ out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	EVP_MD_CTX_free(md);
+	return r;
 }

@@ -87,4 +87,79 @@ int ct_evlog_canonical(json_t *v, char **out, size_t *outlen);
 /* 4-byte signed-note key hash of an Ed25519 key under CT_EVLOG_NOTE_KEY_NAME. */
 int ct_evlog_note_keyhash(EVP_PKEY *key, uint8_t out[4]);
 
+/* ---- verification ---- */
+
+/*
+ * What a checkpoint says.  `final` holds the final counters of the last checkpoint, whose
+ * members the verifier understands as:
+ *   "drops": {"<cause>": N, ...} or N     any N > 0: events were lost
+ *   "weaker": true                         the backend observed less than eBPF would
+ *                                          ("backend" names it, e.g. "seccomp")
+ *   "complete": false                      the monitor itself says the evidence is partial
+ *   "incomplete": ["reason", ...]          non-empty: as "complete": false, with reasons
+ * Any of those makes the verdict "incomplete evidence" rather than "complete".
+ */
+struct ct_checkpoint {
+	char origin[CT_EVLOG_MAX_ORIGIN + 1];
+	uint64_t size;
+	uint8_t root[32];
+	int64_t time_us;
+	json_t *final;		/* NULL unless this is the final checkpoint */
+};
+
+void ct_checkpoint_release(struct ct_checkpoint *c);
+
+/*
+ * Parse the signed note of a checkpoint (`note`, `len` bytes: body, empty line, signature
+ * lines) and verify that one of its signatures is by one of `keys` (Ed25519).  CT_ERR_FORMAT
+ * for a malformed note, CT_ERR_VERIFY when no trusted signature verifies.
+ */
+int ct_checkpoint_verify(const char *note, size_t len, EVP_PKEY *const *keys, size_t nkeys,
+    struct ct_checkpoint *out);
+
+enum ct_evlog_verdict {
+	CT_EVLOG_COMPLETE = 0,		/* signed through a final checkpoint, nothing lost */
+	CT_EVLOG_UNSIGNED_TAIL,		/* no final checkpoint: a signed prefix and a tail */
+	CT_EVLOG_INCOMPLETE,		/* complete log, but the final counters admit gaps */
+	CT_EVLOG_FAILED,		/* a record, checkpoint or signature is wrong */
+};
+
+struct ct_evlog_report {
+	enum ct_evlog_verdict verdict;
+	uint64_t records;		/* record lines read */
+	uint64_t checkpoints;		/* checkpoints verified */
+	uint64_t signed_size;		/* tree size of the last verified checkpoint */
+	uint8_t signed_root[32];
+	uint64_t unsigned_tail;		/* records after it */
+	int torn;			/* the file ends in a partial line (a crash mid-write) */
+	int final;			/* the log ends with its final checkpoint */
+	json_t *final_counters;		/* that checkpoint's counters (a reference) */
+	char origin[CT_EVLOG_MAX_ORIGIN + 1];
+	char incomplete[256];		/* why the evidence is incomplete */
+	uint64_t fail_line;		/* 1-based line of the first failure, 0 when none */
+	char fail[512];			/* what failed there */
+	uint8_t file_sha256[32];	/* of every byte of the file */
+	uint64_t file_size;
+};
+
+struct ct_evlog_visitor {
+	/* each record: its index, its exact bytes, its leaf hash */
+	int (*record)(void *arg, uint64_t seq, const uint8_t *line, size_t len,
+	    const uint8_t leaf[32]);
+	/* each verified checkpoint with its note text */
+	int (*checkpoint)(void *arg, const struct ct_checkpoint *cp, const char *note,
+	    size_t len);
+	void *arg;
+};
+
+/*
+ * Verify a log file: every line in order, every record's seq, every checkpoint's size, root
+ * (recomputed from the records) and signature by one of `keys`.  The verdict is in *rep;
+ * the return is non-zero only when verification could not run (I/O, memory, or a visitor's
+ * error).  `v` may be NULL.
+ */
+int ct_evlog_verify_file(const char *path, EVP_PKEY *const *keys, size_t nkeys,
+    const struct ct_evlog_visitor *v, struct ct_evlog_report *rep);
+void ct_evlog_report_release(struct ct_evlog_report *rep);
+
 #endif

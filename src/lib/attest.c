@@ -1,0 +1,421 @@
+/*
+ * attest.c - in-toto statement of a run, its DSSE envelope and SSH signature, signing keys
+ * (see attest.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#include "lib/attest.h"
+#include "lib/dsse.h"
+#include "lib/keys.h"
+#include "lib/ledger.h"
+#include "lib/sshsig.h"
+#include "lib/store.h"
+#include "util/enc.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/timeutil.h"
+
+static int
+file_sha256(const char *path, uint8_t out[32], uint64_t *size)
+{
+	EVP_MD_CTX *md = NULL;
+	uint8_t buf[65536];
+	unsigned int hl = 0;
+	ssize_t n;
+	int fd, r = CT_ERR_INTERNAL;
+
+	*size = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return ct_error(CT_ERR_SYSTEM, "cannot open '%s'", path);
+	if ((md = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		r = ct_error(CT_ERR_CRYPTO, "cannot hash '%s'", path);
+		goto out;
+	}
+	for (;;) {
+		if ((n = read(fd, buf, sizeof(buf))) < 0) {
+			if (errno == EINTR)
+				continue;
+			r = ct_error(CT_ERR_SYSTEM, "cannot read '%s'", path);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		*size += (uint64_t)n;
+		if (EVP_DigestUpdate(md, buf, (size_t)n) != 1) {
+			r = ct_error(CT_ERR_CRYPTO, "cannot hash '%s'", path);
+			goto out;
+		}
+	}
+	if (EVP_DigestFinal_ex(md, out, &hl) != 1) {
+		r = ct_error(CT_ERR_CRYPTO, "cannot hash '%s'", path);
+		goto out;
+	}
+	r = 0;
+ out:
+	EVP_MD_CTX_free(md);
+	close(fd);
+	return r;
+}
+
+static int
+add_cred(const struct ct_cred *c, void *arg)
+{
+	char is[40], ex[40];
+	json_t *o;
+
+	ct_time_fmt(c->issued_us, 0, is, sizeof(is));
+	ct_time_fmt(c->expires_us, 0, ex, sizeof(ex));
+	/* join keys only: never scope text, never anything secret */
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?,"
+	    " s:s?, s:s?, s:s?, s:s?, s:s?}",
+	    "kind", c->kind, "principal", c->principal, "issued", is, "expires", ex,
+	    "access_key_id", c->access_key_id, "session_name", c->session_name,
+	    "source_identity", c->source_identity, "role_arn", c->role_arn,
+	    "assumed_role_arn", c->assumed_role_arn, "jti", c->jti, "subject", c->subject,
+	    "issuer", c->issuer, "audience", c->audience, "serial", c->serial,
+	    "key_id", c->key_id, "ca_fingerprint", c->ca_fingerprint,
+	    "scope_sha256", c->scope != NULL ? c->scope_sha256 : NULL);
+	if (o == NULL || json_array_append_new(arg, o) != 0)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+int
+ct_attest_run_statement(struct ct_store *st, json_t *summary, const struct ct_attest_log *log,
+    json_t **out)
+{
+	char hex[65], roothex[65], *pathcopy = NULL, *name;
+	uint8_t digest[32];
+	uint64_t size;
+	const char *task;
+	json_t *pred = NULL, *creds = NULL, *stmt = NULL;
+	int r = CT_ERR_INTERNAL;
+
+	*out = NULL;
+	if (!json_is_object(summary))
+		return ct_error(CT_ERR_INVALID, "run summary must be a JSON object");
+	if ((r = file_sha256(log->path, digest, &size)) != 0)
+		return r;
+	if ((pathcopy = strdup(log->path)) == NULL) {
+		r = ct_error(CT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	name = basename(pathcopy);
+	ct_hex_fmt(digest, 32, hex);
+	ct_hex_fmt(log->root, 32, roothex);
+	if ((pred = json_deep_copy(summary)) == NULL || (creds = json_array()) == NULL) {
+		r = ct_error(CT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	task = json_string_value(json_object_get(summary, "task"));
+	if (st != NULL && task != NULL && (r = ct_cred_foreach(st, task, add_cred, creds)) != 0)
+		goto out;
+	if (json_object_set(pred, "credentials", creds) != 0 ||
+	    json_object_set_new(pred, "log", json_pack("{s:s, s:I, s:s}", "origin", log->origin,
+	    "tree_size", (json_int_t)log->tree_size, "root", roothex)) != 0) {
+		r = ct_error(CT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	stmt = json_pack("{s:s, s:[{s:s, s:{s:s}}], s:s, s:O}",
+	    "_type", CT_INTOTO_STATEMENT_V1,
+	    "subject", "name", name, "digest", "sha256", hex,
+	    "predicateType", CT_ATTEST_PREDICATE_RUN_V1,
+	    "predicate", pred);
+	if (stmt == NULL) {
+		r = ct_error(CT_ERR_INVALID, "cannot build the statement (log name not UTF-8?)");
+		goto out;
+	}
+	*out = stmt;
+	stmt = NULL;
+	r = 0;
+ out:
+	free(pathcopy);
+	json_decref(pred);
+	json_decref(creds);
+	json_decref(stmt);
+	return r;
+}
+
+int
+ct_attest_write(EVP_PKEY *key, json_t *statement, const char *path)
+{
+	char sigpath[4096], *payload = NULL, *env = NULL, *sig = NULL;
+	size_t plen = 0, elen = 0, slen = 0;
+	int r = CT_ERR_INTERNAL;
+
+	if ((size_t)snprintf(sigpath, sizeof(sigpath), "%s.sig", path) >= sizeof(sigpath))
+		return ct_error(CT_ERR_INVALID, "attestation path '%s' is too long", path);
+	if ((r = ct_evlog_canonical(statement, &payload, &plen)) != 0 ||
+	    (r = ct_dsse_sign(key, CT_DSSE_INTOTO_TYPE, (uint8_t *)payload, plen, &env,
+	    &elen)) != 0 ||
+	    (r = ct_sshsig_sign(key, CT_SSHSIG_NAMESPACE, (uint8_t *)payload, plen, &sig,
+	    &slen)) != 0)
+		goto out;
+	if ((r = ct_write_file_atomic(sigpath, sig, slen, 0644)) != 0)
+		goto out;
+	if ((r = ct_write_file_atomic(path, env, elen, 0644)) != 0) {
+		unlink(sigpath);
+		goto out;
+	}
+	r = 0;
+ out:
+	free(payload);
+	free(env);
+	free(sig);
+	return r;
+}
+
+void
+ct_attest_claims_release(struct ct_attest_claims *c)
+{
+	json_decref(c->statement);
+	memset(c, 0, sizeof(*c));
+}
+
+static int
+hex32(json_t *v, uint8_t out[32])
+{
+	uint8_t *d = NULL;
+	size_t n = 0;
+	const char *s = json_string_value(v);
+	size_t i;
+
+	if (s == NULL || json_string_length(v) != 64)
+		return -1;
+	for (i = 0; i < 64; i++)	/* lowercase only: one spelling per digest */
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return -1;
+	if (ct_hex_decode(s, 64, &d, &n) != 0 || n != 32) {
+		free(d);
+		return -1;
+	}
+	memcpy(out, d, 32);
+	free(d);
+	return 0;
+}
+
+int
+ct_attest_parse_statement(const uint8_t *payload, size_t len, struct ct_attest_claims *out)
+{
+	json_error_t jerr;
+	json_t *s, *subj, *pred, *log, *v;
+	const char *name, *origin;
+	int r = CT_ERR_FORMAT;
+
+	memset(out, 0, sizeof(*out));
+	if ((s = json_loadb((const char *)payload, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL)
+		return ct_error(CT_ERR_FORMAT, "statement is not JSON: %s", jerr.text);
+	out->statement = s;
+	if (!json_is_object(s) || json_object_size(s) != 4) {
+		r = ct_error(CT_ERR_FORMAT, "statement is not an in-toto Statement v1");
+		goto out;
+	}
+	if ((v = json_object_get(s, "_type")) == NULL ||
+	    !json_is_string(v) || strcmp(json_string_value(v), CT_INTOTO_STATEMENT_V1) != 0) {
+		r = ct_error(CT_ERR_FORMAT, "statement _type is not '%s'", CT_INTOTO_STATEMENT_V1);
+		goto out;
+	}
+	if ((v = json_object_get(s, "predicateType")) == NULL || !json_is_string(v) ||
+	    strcmp(json_string_value(v), CT_ATTEST_PREDICATE_RUN_V1) != 0) {
+		r = ct_error(CT_ERR_FORMAT, "statement predicateType is not '%s'",
+		    CT_ATTEST_PREDICATE_RUN_V1);
+		goto out;
+	}
+	subj = json_object_get(s, "subject");
+	if (!json_is_array(subj) || json_array_size(subj) != 1 ||
+	    (name = json_string_value(json_object_get(json_array_get(subj, 0), "name"))) ==
+	    NULL || hex32(json_object_get(json_object_get(json_array_get(subj, 0), "digest"),
+	    "sha256"), out->subject_sha256) != 0) {
+		r = ct_error(CT_ERR_FORMAT, "statement subject is not one named log with a sha256");
+		goto out;
+	}
+	if (*name == '\0' || strlen(name) >= sizeof(out->subject) || strchr(name, '/') != NULL ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		r = ct_error(CT_ERR_FORMAT, "statement subject name is not a plain file name");
+		goto out;
+	}
+	snprintf(out->subject, sizeof(out->subject), "%s", name);
+	pred = json_object_get(s, "predicate");
+	log = json_object_get(pred, "log");
+	origin = json_string_value(json_object_get(log, "origin"));
+	v = json_object_get(log, "tree_size");
+	if (!json_is_object(pred) || !json_is_object(log) || origin == NULL ||
+	    strlen(origin) > CT_EVLOG_MAX_ORIGIN || !json_is_integer(v) ||
+	    json_integer_value(v) < 0 || hex32(json_object_get(log, "root"), out->root) != 0) {
+		r = ct_error(CT_ERR_FORMAT, "statement predicate has no log origin, tree_size and "
+		    "root");
+		goto out;
+	}
+	snprintf(out->origin, sizeof(out->origin), "%s", origin);
+	out->tree_size = (uint64_t)json_integer_value(v);
+	r = 0;
+ out:
+	if (r != 0)
+		ct_attest_claims_release(out);
+	return r;
+}
+
+int
+ct_attest_host_key_path(char **out)
+{
+	const char *env, *home;
+	char buf[4096];
+
+	*out = NULL;
+	if ((env = getenv("XDG_DATA_HOME")) != NULL && env[0] == '/')
+		snprintf(buf, sizeof(buf), "%s/credtrail/%s", env, CT_ATTEST_KEY_FILE);
+	else if ((home = getenv("HOME")) != NULL && *home != '\0')
+		snprintf(buf, sizeof(buf), "%s/.local/share/credtrail/%s", home,
+		    CT_ATTEST_KEY_FILE);
+	else
+		return ct_error(CT_ERR_INVALID, "no place for the signing key: set XDG_DATA_HOME "
+		    "or HOME, or use --sign KEY");
+	if ((*out = strdup(buf)) == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+int
+ct_attest_record_key(struct ct_store *st, EVP_PKEY *key, const char *path)
+{
+	char keyid[CT_KEYID_LEN + 1], *line = NULL;
+	sqlite3_stmt *s = NULL;
+	int r;
+
+	if ((r = ct_dsse_keyid(key, keyid)) != 0 ||
+	    (r = ct_sshkey_public_line(key, NULL, &line)) != 0)
+		goto out;
+	line[strcspn(line, "\n")] = '\0';
+	if (sqlite3_prepare_v2(ct_store_db(st), "INSERT OR IGNORE INTO signing_keys "
+	    "(keyid, public_key, path, created_us) VALUES (?1, ?2, ?3, ?4)", -1, &s, NULL) !=
+	    SQLITE_OK) {
+		r = ct_store_error(st, "recording the signing key");
+		goto out;
+	}
+	sqlite3_bind_text(s, 1, keyid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, line, -1, SQLITE_STATIC);
+	if (path != NULL)
+		sqlite3_bind_text(s, 3, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, ct_now_us());
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		r = ct_store_error(st, "recording the signing key");
+		goto out;
+	}
+	r = 0;
+ out:
+	sqlite3_finalize(s);
+	free(line);
+	return r;
+}
+
+int
+ct_attest_host_key(struct ct_store *st, EVP_PKEY **out, char **path_out)
+{
+	char *path = NULL, *dir = NULL, *priv = NULL, *pub = NULL, pubpath[4200];
+	size_t privlen = 0;
+	EVP_PKEY *key = NULL;
+	struct stat sb;
+	int r = CT_ERR_INTERNAL;
+
+	*out = NULL;
+	if (path_out != NULL)
+		*path_out = NULL;
+	if ((r = ct_attest_host_key_path(&path)) != 0)
+		return r;
+	if (lstat(path, &sb) == 0) {
+		if ((r = ct_key_load_private(path, &key)) != 0)
+			goto out;
+	} else if (errno != ENOENT) {
+		r = ct_error(CT_ERR_SYSTEM, "cannot read signing key '%s'", path);
+		goto out;
+	} else {
+		if ((dir = strdup(path)) == NULL) {
+			r = ct_error(CT_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		snprintf(pubpath, sizeof(pubpath), "%s.pub", path);
+		if ((r = ct_mkdir_p(dirname(dir), 0700)) != 0 ||
+		    (r = ct_key_generate(CT_KEY_ED25519, &key)) != 0 ||
+		    (r = ct_sshkey_private_openssh(key, "credtrail-attest", &priv, &privlen)) != 0 ||
+		    (r = ct_sshkey_public_line(key, "credtrail-attest", &pub)) != 0 ||
+		    (r = ct_write_file_atomic(pubpath, pub, strlen(pub), 0644)) != 0)
+			goto out;
+		if ((r = ct_write_file_atomic(path, priv, privlen, 0600)) != 0) {
+			unlink(pubpath);
+			goto out;
+		}
+	}
+	if (st != NULL && (r = ct_attest_record_key(st, key, path)) != 0)
+		goto out;
+	*out = key;
+	key = NULL;
+	if (path_out != NULL) {
+		*path_out = path;
+		path = NULL;
+	}
+	r = 0;
+ out:
+	if (priv != NULL)
+		OPENSSL_clear_free(priv, privlen);
+	free(pub);
+	free(dir);
+	free(path);
+	EVP_PKEY_free(key);
+	return r;
+}
+
+int
+ct_attest_ledger_keys(struct ct_store *st, EVP_PKEY ***keys, size_t *nkeys)
+{
+	sqlite3_stmt *s = NULL;
+	EVP_PKEY **v = NULL, **nv, *k = NULL;
+	const char *line;
+	size_t n = 0;
+	int r = CT_ERR_INTERNAL, rc;
+
+	*keys = NULL;
+	*nkeys = 0;
+	if (sqlite3_prepare_v2(ct_store_db(st), "SELECT public_key FROM signing_keys "
+	    "ORDER BY created_us", -1, &s, NULL) != SQLITE_OK) {
+		r = ct_store_error(st, "listing signing keys");
+		goto out;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		line = (const char *)sqlite3_column_text(s, 0);
+		if (line == NULL || ct_sshkey_parse_public_line(line, strlen(line), &k) != 0)
+			continue;	/* a row credtrail did not write: not a key to trust */
+		if ((nv = realloc(v, (n + 1) * sizeof(*v))) == NULL) {
+			r = ct_error(CT_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		v = nv;
+		v[n++] = k;
+		k = NULL;
+	}
+	if (rc != SQLITE_DONE) {
+		r = ct_store_error(st, "listing signing keys");
+		goto out;
+	}
+	*keys = v;
+	*nkeys = n;
+	v = NULL;
+	n = 0;
+	r = 0;
+ out:
+	sqlite3_finalize(s);
+	EVP_PKEY_free(k);
+	ct_keys_free(v, n);
+	return r;
+}
