@@ -659,6 +659,7 @@ ct_sts_result_release(struct ct_sts_result *r)
 	free(r->source_identity);
 	free(r->subject);
 	free(r->request_id);
+	free(r->endpoint);
 	memset(r, 0, sizeof(*r));
 	r->packed_policy_size = -1;
 }
@@ -1079,6 +1080,8 @@ ct_sts_assume_role(const struct ct_aws_creds *creds, const struct ct_sts_assume 
 	}
 	if ((r = parse_answer(action, resp.body, resp.body_len, out)) != 0)
 		goto out;
+	out->endpoint = url;
+	url = NULL;
 	r = 0;
  out:
 	ct_http_response_release(&resp);

@@ -66,6 +66,7 @@ struct ct_sts_result {
 	long packed_policy_size;	/* percent; -1 when absent */
 	char *subject;			/* web identity: SubjectFromWebIdentityToken, else NULL */
 	char *request_id;		/* ResponseMetadata/RequestId, or NULL */
+	char *endpoint;			/* the URL the request went to */
 };
 
 /* arn:aws[-cn|-us-gov]:iam::<12 digits>:role/<path/>name; CT_ERR_INVALID saying what is wrong. */
