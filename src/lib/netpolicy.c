@@ -296,11 +296,15 @@ static int
 all_digits_dots(const char *s, size_t n)
 {
 	size_t i;
+	int digit = 0;
 
-	for (i = 0; i < n; i++)
-		if ((s[i] < '0' || s[i] > '9') && s[i] != '.')
+	for (i = 0; i < n; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			digit = 1;
+		else if (s[i] != '.')
 			return 0;
-	return 1;
+	}
+	return digit;
 }
 
 int
