@@ -143,7 +143,8 @@ print_cred_line(const struct ct_cred *c, void *arg)
 	ct_time_fmt(c->expires_us, 0, ex, sizeof(ex));
 	key = c->access_key_id != NULL ? c->access_key_id :
 	    c->jti != NULL ? c->jti : c->serial != NULL ? c->serial : "-";
-	printf("  %-5s %-40s %-24s expires %s\n", c->kind, c->principal, key, ex);
+	printf("%-16s  %-5s  %-40s  %-24s  expires %s\n", c->task_id, c->kind, c->principal,
+	    key, ex);
 	return 0;
 }
 
