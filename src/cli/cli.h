@@ -118,6 +118,8 @@ int cmd_oidc(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
 int cmd_dnsproxy(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_prove(int argc, char **argv);
 
 /* mint sub-verbs, one file each */
 int cmd_mint_ssh(int argc, char **argv);

@@ -33,6 +33,8 @@ static const struct command commands[] = {
 	{ "inspect", cmd_inspect, "show the task binding carried by a token, cert, ARN or log line" },
 	{ "ledger", cmd_ledger, "list the credentials recorded in the ledger" },
 	{ "dns-proxy", cmd_dnsproxy, "run the DNS proxy alone, to try a policy (see run)" },
+	{ "verify", cmd_verify, "verify a run's attestation, event log or inclusion proof" },
+	{ "prove", cmd_prove, "print an inclusion proof of one event log record" },
 	{ NULL, NULL, NULL }
 };
 

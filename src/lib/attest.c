@@ -419,3 +419,93 @@ ct_attest_ledger_keys(struct ct_store *st, EVP_PKEY ***keys, size_t *nkeys)
 	ct_keys_free(v, n);
 	return r;
 }
+
+static int
+keys_push(EVP_PKEY ***v, size_t *n, EVP_PKEY *k)
+{
+	EVP_PKEY **nv;
+
+	if (EVP_PKEY_get_id(k) != EVP_PKEY_ED25519) {
+		EVP_PKEY_free(k);
+		return 0;
+	}
+	if ((nv = realloc(*v, (*n + 1) * sizeof(**v))) == NULL) {
+		EVP_PKEY_free(k);
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	}
+	*v = nv;
+	(*v)[(*n)++] = k;
+	return 0;
+}
+
+int
+ct_attest_trusted_keys(struct ct_store *st, const char *const *key_paths, size_t nkp,
+    const char *allowed_signers, EVP_PKEY ***keys, size_t *nkeys)
+{
+	EVP_PKEY **v = NULL, **as = NULL, *k = NULL;
+	uint8_t *data = NULL;
+	size_t n = 0, nas = 0, i, dlen = 0;
+	int r = CT_ERR_INTERNAL;
+
+	*keys = NULL;
+	*nkeys = 0;
+	for (i = 0; i < nkp; i++) {
+		if ((r = ct_key_load_public(key_paths[i], &k)) != 0)
+			goto out;
+		if (EVP_PKEY_get_id(k) != EVP_PKEY_ED25519) {
+			EVP_PKEY_free(k);
+			r = ct_error(CT_ERR_UNSUPPORTED, "key '%s' is not Ed25519: attestations are "
+			    "signed with Ed25519 keys", key_paths[i]);
+			goto out;
+		}
+		if ((r = keys_push(&v, &n, k)) != 0)
+			goto out;
+		k = NULL;
+	}
+	if (allowed_signers != NULL) {
+		if ((r = ct_read_file(allowed_signers, 1024 * 1024, &data, &dlen)) != 0 ||
+		    (r = ct_allowed_signers_parse(data, dlen, CT_SSHSIG_NAMESPACE, &as, &nas)) != 0)
+			goto out;
+		for (i = 0; i < nas; i++) {
+			r = keys_push(&v, &n, as[i]);
+			as[i] = NULL;
+			if (r != 0)
+				goto out;
+		}
+		if (n == 0) {
+			r = ct_error(CT_ERR_NOTFOUND, "'%s' lists no Ed25519 key", allowed_signers);
+			goto out;
+		}
+	}
+	if (nkp == 0 && allowed_signers == NULL) {
+		if (st == NULL) {
+			r = ct_error(CT_ERR_NOTFOUND, "no trusted key: give --key PUB or "
+			    "--allowed-signers FILE");
+			goto out;
+		}
+		if ((r = ct_attest_ledger_keys(st, &as, &nas)) != 0)
+			goto out;
+		for (i = 0; i < nas; i++) {
+			r = keys_push(&v, &n, as[i]);
+			as[i] = NULL;
+			if (r != 0)
+				goto out;
+		}
+		if (n == 0) {
+			r = ct_error(CT_ERR_NOTFOUND, "no trusted key: the ledger has no signing key; "
+			    "give --key PUB or --allowed-signers FILE");
+			goto out;
+		}
+	}
+	*keys = v;
+	*nkeys = n;
+	v = NULL;
+	n = 0;
+	r = 0;
+ out:
+	free(data);
+	EVP_PKEY_free(k);
+	ct_keys_free(as, nas);
+	ct_keys_free(v, n);
+	return r;
+}

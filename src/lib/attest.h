@@ -80,4 +80,13 @@ int ct_attest_record_key(struct ct_store *st, EVP_PKEY *key, const char *path);
 /* Every public key in the ledger's signing_keys table. */
 int ct_attest_ledger_keys(struct ct_store *st, EVP_PKEY ***keys, size_t *nkeys);
 
+/*
+ * The keys a verifier trusts: the public keys in `key_paths` (any form ct_key_load_public
+ * reads) and the keys an allowed-signers file lists for CT_SSHSIG_NAMESPACE; when neither is
+ * given, the ledger's signing keys (`st`).  Only Ed25519 keys sign attestations, so other
+ * keys are left out; no key at all is CT_ERR_NOTFOUND.  Free with ct_keys_free().
+ */
+int ct_attest_trusted_keys(struct ct_store *st, const char *const *key_paths, size_t nkp,
+    const char *allowed_signers, EVP_PKEY ***keys, size_t *nkeys);
+
 #endif

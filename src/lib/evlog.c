@@ -860,3 +860,223 @@ ct_evlog_verify_file(const char *path, EVP_PKEY *const *keys, size_t nkeys,
 	EVP_MD_CTX_free(md);
 	return r;
 }
+
+/* ---- inclusion proofs ---- */
+
+struct prove_state {
+	uint64_t index;
+	uint8_t (*leaves)[32];
+	uint64_t nleaves, cap;
+	char *record;
+	size_t record_len;
+	char *note;
+	size_t note_len;
+	uint64_t cp_size;
+	uint8_t cp_root[32];
+};
+
+static int
+prove_record(void *arg, uint64_t seq, const uint8_t *line, size_t len, const uint8_t leaf[32])
+{
+	struct prove_state *ps = arg;
+	uint8_t (*nl)[32];
+
+	if (ps->nleaves == ps->cap) {
+		ps->cap = ps->cap == 0 ? 4096 : ps->cap * 2;
+		if ((nl = realloc(ps->leaves, ps->cap * 32)) == NULL)
+			return ct_error(CT_ERR_NOMEM, "out of memory");
+		ps->leaves = nl;
+	}
+	memcpy(ps->leaves[ps->nleaves++], leaf, 32);
+	if (seq == ps->index) {
+		if ((ps->record = malloc(len + 1)) == NULL)
+			return ct_error(CT_ERR_NOMEM, "out of memory");
+		memcpy(ps->record, line, len);
+		ps->record[len] = '\0';
+		ps->record_len = len;
+	}
+	return 0;
+}
+
+static int
+prove_checkpoint(void *arg, const struct ct_checkpoint *cp, const char *note, size_t len)
+{
+	struct prove_state *ps = arg;
+	char *n;
+
+	if ((n = malloc(len + 1)) == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	memcpy(n, note, len);
+	n[len] = '\0';
+	free(ps->note);
+	ps->note = n;
+	ps->note_len = len;
+	ps->cp_size = cp->size;
+	memcpy(ps->cp_root, cp->root, 32);
+	return 0;
+}
+
+int
+ct_evlog_prove(const char *path, EVP_PKEY *const *keys, size_t nkeys, uint64_t index,
+    json_t **out)
+{
+	struct prove_state ps;
+	struct ct_evlog_visitor v = { prove_record, prove_checkpoint, &ps };
+	struct ct_evlog_report rep;
+	uint8_t proof[CT_MERKLE_MAX_PROOF][32];
+	char hex[65];
+	size_t plen = 0, i;
+	json_t *o = NULL, *a = NULL;
+	int r = CT_ERR_INTERNAL;
+
+	*out = NULL;
+	memset(&ps, 0, sizeof(ps));
+	ps.index = index;
+	memset(&rep, 0, sizeof(rep));
+	if ((r = ct_evlog_verify_file(path, keys, nkeys, &v, &rep)) != 0)
+		goto out;
+	if (rep.verdict == CT_EVLOG_FAILED) {
+		r = ct_error(CT_ERR_VERIFY, "log '%s' does not verify at line %" PRIu64 ": %s",
+		    path, rep.fail_line, rep.fail);
+		goto out;
+	}
+	if (index >= rep.records) {
+		r = ct_error(CT_ERR_NOTFOUND, "log '%s' has %" PRIu64 " records; there is no "
+		    "record %" PRIu64, path, rep.records, index);
+		goto out;
+	}
+	if (ps.note == NULL || index >= ps.cp_size) {
+		r = ct_error(CT_ERR_NOTFOUND, "record %" PRIu64 " is in the unsigned tail of '%s': "
+		    "no signed checkpoint covers it", index, path);
+		goto out;
+	}
+	if ((r = ct_merkle_inclusion_proof((const uint8_t (*)[32])ps.leaves, ps.cp_size, index,
+	    proof, &plen)) != 0)
+		goto out;
+	if ((a = json_array()) == NULL) {
+		r = ct_error(CT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < plen; i++) {
+		ct_hex_fmt(proof[i], 32, hex);
+		if (json_array_append_new(a, json_string(hex)) != 0) {
+			r = ct_error(CT_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	ct_hex_fmt(ps.cp_root, 32, hex);
+	o = json_pack("{s:s, s:s%, s:I, s:I, s:s, s:O, s:s%}", "format", CT_EVLOG_PROOF_FORMAT,
+	    "record", ps.record, ps.record_len, "index", (json_int_t)index,
+	    "tree_size", (json_int_t)ps.cp_size, "root", hex, "audit_path", a,
+	    "checkpoint", ps.note, ps.note_len);
+	if (o == NULL) {
+		r = ct_error(CT_ERR_NOMEM, "cannot build the proof");
+		goto out;
+	}
+	ct_hex_fmt(ps.leaves[index], 32, hex);
+	if (json_object_set_new(o, "leaf_hash", json_string(hex)) != 0) {
+		r = ct_error(CT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	*out = o;
+	o = NULL;
+	r = 0;
+ out:
+	json_decref(o);
+	json_decref(a);
+	ct_evlog_report_release(&rep);
+	free(ps.leaves);
+	free(ps.record);
+	free(ps.note);
+	return r;
+}
+
+static int
+hex_hash(json_t *v, uint8_t out[32])
+{
+	const char *s = json_string_value(v);
+	uint8_t *d = NULL;
+	size_t n = 0, i;
+
+	if (s == NULL || json_string_length(v) != 64)
+		return -1;
+	for (i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return -1;
+	if (ct_hex_decode(s, 64, &d, &n) != 0 || n != 32) {
+		free(d);
+		return -1;
+	}
+	memcpy(out, d, 32);
+	free(d);
+	return 0;
+}
+
+int
+ct_evlog_verify_proof(json_t *proof, EVP_PKEY *const *keys, size_t nkeys,
+    struct ct_checkpoint *cpout)
+{
+	struct ct_checkpoint cp;
+	uint8_t root[32], leaf[32], given[32], path[CT_MERKLE_MAX_PROOF][32];
+	json_t *rec, *note, *ap, *v;
+	const char *fmt;
+	char want[40];
+	uint64_t index, size;
+	size_t i, n;
+	int wl, r = CT_ERR_INTERNAL;
+
+	memset(&cp, 0, sizeof(cp));
+	if (cpout != NULL)
+		memset(cpout, 0, sizeof(*cpout));
+	fmt = json_string_value(json_object_get(proof, "format"));
+	rec = json_object_get(proof, "record");
+	note = json_object_get(proof, "checkpoint");
+	ap = json_object_get(proof, "audit_path");
+	if (!json_is_object(proof) || fmt == NULL || strcmp(fmt, CT_EVLOG_PROOF_FORMAT) != 0 ||
+	    !json_is_string(rec) || !json_is_string(note) || !json_is_array(ap) ||
+	    json_array_size(ap) > CT_MERKLE_MAX_PROOF ||
+	    !json_is_integer(json_object_get(proof, "index")) ||
+	    !json_is_integer(json_object_get(proof, "tree_size")) ||
+	    json_integer_value(json_object_get(proof, "index")) < 0 ||
+	    json_integer_value(json_object_get(proof, "tree_size")) < 0 ||
+	    hex_hash(json_object_get(proof, "root"), root) != 0)
+		return ct_error(CT_ERR_FORMAT, "not a credtrail inclusion proof");
+	index = (uint64_t)json_integer_value(json_object_get(proof, "index"));
+	size = (uint64_t)json_integer_value(json_object_get(proof, "tree_size"));
+	n = json_array_size(ap);
+	json_array_foreach(ap, i, v) {
+		if (hex_hash(v, path[i]) != 0)
+			return ct_error(CT_ERR_FORMAT, "audit path entry %zu is not a hex SHA-256", i);
+	}
+	if ((r = ct_checkpoint_verify(json_string_value(note), json_string_length(note), keys,
+	    nkeys, &cp)) != 0)
+		return r;
+	if (cp.size != size || memcmp(cp.root, root, 32) != 0) {
+		r = ct_error(CT_ERR_VERIFY, "the proof's tree size or root is not the checkpoint's");
+		goto out;
+	}
+	wl = snprintf(want, sizeof(want), "{\"seq\":%" PRIu64, index);
+	if (json_string_length(rec) < (size_t)wl + 1 ||
+	    memcmp(json_string_value(rec), want, (size_t)wl) != 0 ||
+	    (json_string_value(rec)[wl] != ',' && json_string_value(rec)[wl] != '}')) {
+		r = ct_error(CT_ERR_VERIFY, "the record is not record %" PRIu64, index);
+		goto out;
+	}
+	ct_merkle_leaf_hash(json_string_value(rec), json_string_length(rec), leaf);
+	if ((v = json_object_get(proof, "leaf_hash")) != NULL &&
+	    (hex_hash(v, given) != 0 || memcmp(given, leaf, 32) != 0)) {
+		r = ct_error(CT_ERR_VERIFY, "leaf_hash is not the hash of the record");
+		goto out;
+	}
+	if ((r = ct_merkle_verify_inclusion(leaf, index, size, (const uint8_t (*)[32])path, n,
+	    root)) != 0)
+		goto out;
+	if (cpout != NULL) {
+		*cpout = cp;
+		memset(&cp, 0, sizeof(cp));
+	}
+	r = 0;
+ out:
+	ct_checkpoint_release(&cp);
+	return r;
+}

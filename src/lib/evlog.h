@@ -162,4 +162,23 @@ int ct_evlog_verify_file(const char *path, EVP_PKEY *const *keys, size_t nkeys,
     const struct ct_evlog_visitor *v, struct ct_evlog_report *rep);
 void ct_evlog_report_release(struct ct_evlog_report *rep);
 
+/*
+ * Inclusion proof of record `index` against the last verified checkpoint of the log at
+ * `path` (the log must verify; the record must be covered by a signed checkpoint):
+ *   {"format": CT_EVLOG_PROOF_FORMAT, "record": <the record line>, "index": N,
+ *    "tree_size": S, "root": <hex>, "leaf_hash": <hex>, "audit_path": [<hex>, ...],
+ *    "checkpoint": <the signed note of that checkpoint>}
+ */
+#define CT_EVLOG_PROOF_FORMAT "https://credtrail.dev/proof/inclusion/v1"
+int ct_evlog_prove(const char *path, EVP_PKEY *const *keys, size_t nkeys, uint64_t index,
+    json_t **out);
+
+/*
+ * Check such a proof alone: the checkpoint's signature by one of `keys`, its tree size and
+ * root, the record's seq, and the audit path (RFC 9162 2.1.3.2).  0 or CT_ERR_VERIFY /
+ * CT_ERR_FORMAT; on success *cp (may be NULL) describes the checkpoint.
+ */
+int ct_evlog_verify_proof(json_t *proof, EVP_PKEY *const *keys, size_t nkeys,
+    struct ct_checkpoint *cp);
+
 #endif
