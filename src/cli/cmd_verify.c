@@ -9,13 +9,11 @@
  *   5 FAILED: a record, checkpoint, signature or the attestation is wrong
  *   1 the check could not run (a file missing, no trusted key); 2 usage error
  */
-#include <errno.h>
 #include <inttypes.h>
-#include <libgen.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -132,8 +130,9 @@ print_verdict(const struct verdict *v, const struct ct_evlog_report *rep, const 
 		break;
 	case VERIFY_UNSIGNED_TAIL:
 		printf("verified with %" PRIu64 " unsigned trailing records: %" PRIu64 " records "
-		    "signed by %" PRIu64 " checkpoints, no final checkpoint%s\n",
+		    "signed by %" PRIu64 " checkpoint%s, no final checkpoint%s\n",
 		    rep->unsigned_tail, rep->signed_size, rep->checkpoints,
+		    rep->checkpoints == 1 ? "" : "s",
 		    rep->torn ? ", and a partial last line" : "");
 		break;
 	case VERIFY_INCOMPLETE:
@@ -151,103 +150,16 @@ print_verdict(const struct verdict *v, const struct ct_evlog_report *rep, const 
 	return v->status;
 }
 
-/* The attestation's checks beyond the log's own; sets v->status on failure. */
-static int
-check_attestation(const char *attpath, const char *logarg, EVP_PKEY **keys, size_t nkeys,
-    struct verdict *v, struct ct_evlog_report *rep, char **logpath)
+/* The verdict of an attestation check. */
+static void
+from_attest(struct verdict *v, const struct ct_attest_result *res)
 {
-	struct ct_attest_claims claims;
-	struct ct_dsse env;
-	char sigpath[4096], *dir = NULL, root[65], hex[65];
-	uint8_t *data = NULL, *sig = NULL;
-	size_t dlen = 0, siglen = 0, which = 0;
-	struct stat sb;
-	int r;
-
-	memset(&claims, 0, sizeof(claims));
-	memset(&env, 0, sizeof(env));
-	*logpath = NULL;
-	if ((r = ct_read_file(attpath, CT_DSSE_MAX, &data, &dlen)) != 0)
-		goto out;
-	if ((r = ct_dsse_parse(data, dlen, &env)) != 0) {
-		set_failed(v, 0, "attestation '%s': %s", attpath, ct_errmsg(r));
-		r = 0;
-		goto out;
-	}
-	if (strcmp(env.payload_type, CT_DSSE_INTOTO_TYPE) != 0) {
-		set_failed(v, 0, "attestation '%s' has payload type '%s', not '%s'", attpath,
-		    env.payload_type, CT_DSSE_INTOTO_TYPE);
-		goto out;
-	}
-	if ((r = ct_dsse_verify(&env, keys, nkeys, &which)) != 0) {
-		if (r != CT_ERR_VERIFY)
-			goto out;
-		set_failed(v, 0, "attestation '%s': %s", attpath, ct_errmsg(r));
-		r = 0;
-		goto out;
-	}
-	(void)ct_dsse_keyid(keys[which], v->keyid);
-	if ((r = ct_attest_parse_statement(env.payload, env.payload_len, &claims)) != 0) {
-		set_failed(v, 0, "attestation '%s': %s", attpath, ct_errmsg(r));
-		r = 0;
-		goto out;
-	}
-	/* the log: as given, else the subject's name beside the attestation */
-	if (logarg != NULL)
-		*logpath = strdup(logarg);
-	else if ((dir = strdup(attpath)) != NULL &&
-	    asprintf(logpath, "%s/%s", dirname(dir), claims.subject) < 0)
-		*logpath = NULL;
-	if (*logpath == NULL) {
-		r = ct_error(CT_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	if ((r = ct_evlog_verify_file(*logpath, keys, nkeys, NULL, rep)) != 0)
-		goto out;
-	from_report(v, rep);
-	if (v->status == VERIFY_FAILED)
-		goto out;
-	if (memcmp(rep->file_sha256, claims.subject_sha256, 32) != 0) {
-		ct_hex_fmt(claims.subject_sha256, 32, hex);
-		set_failed(v, 0, "log '%s' is not the file the attestation signs (its sha256 "
-		    "differs from %.16s...; %" PRIu64 " records read, %" PRIu64 " attested)",
-		    *logpath, hex, rep->records, claims.tree_size);
-		goto out;
-	}
-	ct_hex_fmt(claims.root, 32, root);
-	if (!rep->final || rep->signed_size != claims.tree_size ||
-	    memcmp(rep->signed_root, claims.root, 32) != 0 ||
-	    strcmp(rep->origin, claims.origin) != 0) {
-		set_failed(v, 0, "the attestation's tree head (%s, %" PRIu64 " records, root "
-		    "%.16s...) is not the log's final checkpoint", claims.origin, claims.tree_size,
-		    root);
-		goto out;
-	}
-	/* the detached SSH signature, when it is there */
-	snprintf(sigpath, sizeof(sigpath), "%s.sig", attpath);
-	if (lstat(sigpath, &sb) != 0) {
-		v->ssh_sig = "absent";
-		goto out;
-	}
-	if ((r = ct_read_file(sigpath, CT_SSHSIG_MAX, &sig, &siglen)) != 0)
-		goto out;
-	if ((r = ct_sshsig_verify((const char *)sig, siglen, CT_SSHSIG_NAMESPACE, env.payload,
-	    env.payload_len, keys, nkeys, NULL)) != 0) {
-		if (r != CT_ERR_VERIFY && r != CT_ERR_FORMAT)
-			goto out;
-		set_failed(v, 0, "detached signature '%s': %s", sigpath, ct_errmsg(r));
-		r = 0;
-		goto out;
-	}
-	v->ssh_sig = "verified";
-	r = 0;
- out:
-	free(data);
-	free(sig);
-	free(dir);
-	ct_dsse_release(&env);
-	ct_attest_claims_release(&claims);
-	return r;
+	if (res->verdict == CT_EVLOG_FAILED)
+		set_failed(v, res->fail_line, "%s", res->fail);
+	else
+		from_report(v, &res->log);
+	v->ssh_sig = res->ssh_sig ? "verified" : "absent";
+	snprintf(v->keyid, sizeof(v->keyid), "%s", res->keyid);
 }
 
 static int
@@ -302,11 +214,10 @@ cmd_verify(int argc, char **argv)
 {
 	struct strlist keypaths = { NULL, 0 };
 	const char *logarg = NULL, *allowed = NULL, *proof = NULL, *attpath = NULL;
-	struct ct_evlog_report rep;
+	struct ct_attest_result res;
 	struct verdict v;
 	EVP_PKEY **keys = NULL;
 	size_t nkeys = 0;
-	char *logpath = NULL;
 	int json = 0, npos, r, rc;
 	const struct opt opts[] = {
 		{ OPT_STRING, 0, "log", &logarg, "LOG",
@@ -338,7 +249,7 @@ cmd_verify(int argc, char **argv)
 	};
 
 	parse_options(argc, argv, opts, &help, 0, &npos);
-	memset(&rep, 0, sizeof(rep));
+	memset(&res, 0, sizeof(res));
 	memset(&v, 0, sizeof(v));
 	if (npos > 1)
 		return cli_usage_error("too many arguments");
@@ -360,16 +271,17 @@ cmd_verify(int argc, char **argv)
 		ct_keys_free(keys, nkeys);
 		return rc;
 	}
-	if (attpath != NULL)
-		r = check_attestation(attpath, logarg, keys, nkeys, &v, &rep, &logpath);
-	else if ((r = ct_evlog_verify_file(logarg, keys, nkeys, NULL, &rep)) == 0)
-		from_report(&v, &rep);
+	if (attpath != NULL) {
+		if ((r = ct_attest_verify(attpath, logarg, keys, nkeys, &res)) == 0)
+			from_attest(&v, &res);
+	} else if ((r = ct_evlog_verify_file(logarg, keys, nkeys, NULL, &res.log)) == 0)
+		from_report(&v, &res.log);
 	if (r != 0)
 		rc = cli_fail(r);
 	else
-		rc = print_verdict(&v, &rep, logpath != NULL ? logpath : logarg, attpath, json);
-	free(logpath);
-	ct_evlog_report_release(&rep);
+		rc = print_verdict(&v, &res.log, res.log_path != NULL ? res.log_path : logarg,
+		    attpath, json);
+	ct_attest_result_release(&res);
 	ct_keys_free(keys, nkeys);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -507,5 +508,130 @@ ct_attest_trusted_keys(struct ct_store *st, const char *const *key_paths, size_t
 	EVP_PKEY_free(k);
 	ct_keys_free(as, nas);
 	ct_keys_free(v, n);
+	return r;
+}
+
+void
+ct_attest_result_release(struct ct_attest_result *res)
+{
+	ct_evlog_report_release(&res->log);
+	free(res->log_path);
+	memset(res, 0, sizeof(*res));
+}
+
+static void
+att_fail(struct ct_attest_result *res, uint64_t line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+att_fail(struct ct_attest_result *res, uint64_t line, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->verdict = CT_EVLOG_FAILED;
+	res->fail_line = line;
+	va_start(ap, fmt);
+	vsnprintf(res->fail, sizeof(res->fail), fmt, ap);
+	va_end(ap);
+}
+
+int
+ct_attest_verify(const char *att_path, const char *log_path, EVP_PKEY *const *keys,
+    size_t nkeys, struct ct_attest_result *res)
+{
+	struct ct_attest_claims claims;
+	struct ct_evlog_report *rep = &res->log;
+	struct ct_dsse env;
+	char sigpath[4096], *dir = NULL, root[65], hex[65];
+	uint8_t *data = NULL, *sig = NULL;
+	size_t dlen = 0, siglen = 0, which = 0;
+	struct stat sb;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	memset(&claims, 0, sizeof(claims));
+	memset(&env, 0, sizeof(env));
+	res->verdict = CT_EVLOG_FAILED;
+	if ((r = ct_read_file(att_path, CT_DSSE_MAX, &data, &dlen)) != 0)
+		goto out;
+	if ((r = ct_dsse_parse(data, dlen, &env)) != 0) {
+		att_fail(res, 0, "attestation '%s': %s", att_path, ct_errmsg(r));
+		r = 0;
+		goto out;
+	}
+	if (strcmp(env.payload_type, CT_DSSE_INTOTO_TYPE) != 0) {
+		att_fail(res, 0, "attestation '%s' has payload type '%.64s', not '%s'", att_path,
+		    env.payload_type, CT_DSSE_INTOTO_TYPE);
+		goto out;
+	}
+	if ((r = ct_dsse_verify(&env, keys, nkeys, &which)) != 0) {
+		if (r != CT_ERR_VERIFY)
+			goto out;
+		att_fail(res, 0, "attestation '%s': %s", att_path, ct_errmsg(r));
+		r = 0;
+		goto out;
+	}
+	if ((r = ct_dsse_keyid(keys[which], res->keyid)) != 0)
+		goto out;
+	if ((r = ct_attest_parse_statement(env.payload, env.payload_len, &claims)) != 0) {
+		att_fail(res, 0, "attestation '%s': %s", att_path, ct_errmsg(r));
+		r = 0;
+		goto out;
+	}
+	/* the log: as given, else the subject's name beside the attestation */
+	if (log_path != NULL)
+		res->log_path = strdup(log_path);
+	else if ((dir = strdup(att_path)) != NULL &&
+	    asprintf(&res->log_path, "%s/%s", dirname(dir), claims.subject) < 0)
+		res->log_path = NULL;
+	if (res->log_path == NULL) {
+		r = ct_error(CT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = ct_evlog_verify_file(res->log_path, keys, nkeys, NULL, rep)) != 0)
+		goto out;
+	if (rep->verdict == CT_EVLOG_FAILED) {
+		att_fail(res, rep->fail_line, "%s", rep->fail);
+		goto out;
+	}
+	if (memcmp(rep->file_sha256, claims.subject_sha256, 32) != 0) {
+		ct_hex_fmt(claims.subject_sha256, 32, hex);
+		att_fail(res, 0, "log '%s' is not the file the attestation signs (sha256 is not "
+		    "%.16s...; %" PRIu64 " records read, %" PRIu64 " attested)", res->log_path, hex,
+		    rep->records, claims.tree_size);
+		goto out;
+	}
+	ct_hex_fmt(claims.root, 32, root);
+	if (!rep->final || rep->signed_size != claims.tree_size ||
+	    memcmp(rep->signed_root, claims.root, 32) != 0 ||
+	    strcmp(rep->origin, claims.origin) != 0) {
+		att_fail(res, 0, "the attestation's tree head (%s, %" PRIu64 " records, root "
+		    "%.16s...) is not the log's final checkpoint", claims.origin, claims.tree_size,
+		    root);
+		goto out;
+	}
+	/* the detached SSH signature, when it is there */
+	snprintf(sigpath, sizeof(sigpath), "%s.sig", att_path);
+	if (lstat(sigpath, &sb) == 0) {
+		if ((r = ct_read_file(sigpath, CT_SSHSIG_MAX, &sig, &siglen)) != 0)
+			goto out;
+		if ((r = ct_sshsig_verify((const char *)sig, siglen, CT_SSHSIG_NAMESPACE,
+		    env.payload, env.payload_len, keys, nkeys, NULL)) != 0) {
+			if (r != CT_ERR_VERIFY && r != CT_ERR_FORMAT)
+				goto out;
+			att_fail(res, 0, "detached signature '%s': %s", sigpath, ct_errmsg(r));
+			r = 0;
+			goto out;
+		}
+		res->ssh_sig = 1;
+	}
+	res->verdict = rep->verdict;
+	r = 0;
+ out:
+	free(data);
+	free(sig);
+	free(dir);
+	ct_dsse_release(&env);
+	ct_attest_claims_release(&claims);
 	return r;
 }

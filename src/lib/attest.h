@@ -64,6 +64,28 @@ struct ct_attest_claims {
 int ct_attest_parse_statement(const uint8_t *payload, size_t len, struct ct_attest_claims *out);
 void ct_attest_claims_release(struct ct_attest_claims *c);
 
+/*
+ * Verify an attestation and its log: the DSSE signature by one of `keys`, the statement,
+ * the log (ct_evlog_verify_file), that the log's digest is the subject's, that its final
+ * checkpoint is the statement's tree head, and the detached SSH signature `att_path`.sig
+ * when it exists.  `log_path` NULL: the subject's name in the attestation's folder.  The
+ * verdict is in *res (CT_EVLOG_FAILED with res->fail when anything is wrong); the return is
+ * non-zero only when the check could not run.
+ */
+struct ct_attest_result {
+	enum ct_evlog_verdict verdict;
+	struct ct_evlog_report log;	/* the log's own report (zero when not reached) */
+	char *log_path;			/* the log checked (malloc'd), NULL when not reached */
+	uint64_t fail_line;		/* 1-based line of the log, 0: not about a line */
+	char fail[1024];
+	char keyid[65];			/* the DSSE signer's keyid */
+	int ssh_sig;			/* 1 verified, 0 absent */
+};
+
+int ct_attest_verify(const char *att_path, const char *log_path, EVP_PKEY *const *keys,
+    size_t nkeys, struct ct_attest_result *res);
+void ct_attest_result_release(struct ct_attest_result *res);
+
 /* $XDG_DATA_HOME/credtrail/attest.key, else ~/.local/share/credtrail/attest.key (malloc'd). */
 int ct_attest_host_key_path(char **out);
 
