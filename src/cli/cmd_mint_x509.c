@@ -47,7 +47,7 @@ cmd_mint_x509(int argc, char **argv)
 		{ OPT_STRING, 0, "ca-key", &cakey_path, "FILE",
 		  "CA private key (ed25519, ecdsa-p256 or rsa; mode 0600)" },
 		{ OPT_STRING, 0, "csr", &csr, "FILE",
-		  "certificate request: only its public key is used, after its signature is checked" },
+		  "certificate request (PEM): its signature is checked, only its key is used" },
 		{ OPT_STRING, 0, "pubkey", &pubkey, "FILE",
 		  "public key to certify (PEM, OpenSSH line or certificate)" },
 		{ OPT_STRING, 0, "trust-domain", &td, "DOMAIN",
