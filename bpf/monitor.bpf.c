@@ -252,7 +252,7 @@ handle_sock_addr(struct bpf_sock_addr *ctx, int v6, __u32 type)
 	struct sk_info *si = NULL;
 	__u8 daddr[16] = {}, odaddr[16] = {};
 	__u32 flags = 0, verdict, w[4], sock_type = ctx->type, proto = ctx->protocol;
-	__u16 family, dport, odport = 0;
+	__u16 family, dport, odport = 0, ofamily = 0;
 	int stream = sock_type == SOCK_STREAM, metadata, allowed;
 
 	dport = bpf_ntohs((__u16)ctx->user_port);
@@ -298,6 +298,7 @@ handle_sock_addr(struct bpf_sock_addr *ctx, int v6, __u32 type)
 		}
 		__builtin_memcpy(odaddr, daddr, 16);
 		odport = dport;
+		ofamily = family;
 		__builtin_memset(daddr, 0, 16);
 		if (!v6) {
 			ctx->user_ip4 = cfg_dns_ip4;
@@ -402,7 +403,7 @@ handle_sock_addr(struct bpf_sock_addr *ctx, int v6, __u32 type)
 	e->sport = 0;
 	e->dport = dport;
 	e->odport = odport;
-	e->pad = 0;
+	e->ofamily = ofamily;
 	__builtin_memset(e->saddr, 0, 16);
 	if (type == CT_MON_SENDMSG && !v6)
 		__builtin_memcpy(e->saddr, &ctx->msg_src_ip4, 4);

@@ -79,7 +79,7 @@ struct ct_mon_net {
 	__u16 sport;
 	__u16 dport;
 	__u16 odport;		/* DNS redirect: the port the agent asked for (53) */
-	__u16 pad;
+	__u16 ofamily;		/* DNS redirect: the family of odaddr as judged */
 	__u8 saddr[16];
 	__u8 daddr[16];
 	__u8 odaddr[16];	/* DNS redirect: the resolver the agent asked for */

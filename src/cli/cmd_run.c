@@ -1,0 +1,248 @@
+/*
+ * cmd_run.c - `credtrail run`: run an agent command under the egress monitor (lib/run.h).
+ *
+ * Exit status: the agent's own (128 + N when a signal N killed it); 125 when credtrail could
+ * not set the run up (nothing was started), 126 when the command cannot be executed, 127
+ * when it is not found; 2 for a usage error.  The summary goes to stderr after the agent
+ * is gone, and with --json to a file; the events go to --events and the ledger.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "lib/ledger.h"
+#include "lib/netpolicy.h"
+#include "lib/run.h"
+#include "lib/store.h"
+#include "util/err.h"
+#include "util/fs.h"
+
+/* The text summary on stderr: one line per destination, then the counters. */
+static void
+print_summary(json_t *s)
+{
+	json_t *d, *v, *drops, *names;
+	const char *key;
+	size_t i, j;
+	int any = 0;
+
+	fprintf(stderr, "credtrail run: run %s of task %s (%s, %s): exit status %lld after "
+	    "%.3f s\n", json_string_value(json_object_get(s, "run")),
+	    json_string_value(json_object_get(s, "task")),
+	    json_string_value(json_object_get(s, "mode")),
+	    json_string_value(json_object_get(s, "backend")),
+	    (long long)json_integer_value(json_object_get(s, "exit_status")),
+	    (double)json_integer_value(json_object_get(s, "duration_us")) / 1e6);
+	if ((v = json_object_get(s, "exec_error")) != NULL)
+		fprintf(stderr, "  cannot run '%s': %s\n",
+		    json_string_value(json_object_get(v, "command")),
+		    json_string_value(json_object_get(v, "error")));
+	if ((v = json_object_get(s, "weakness")) != NULL && json_is_string(v))
+		fprintf(stderr, "  weaker backend: %s\n", json_string_value(v));
+	if ((v = json_object_get(s, "fallback_reason")) != NULL && json_is_string(v))
+		fprintf(stderr, "  note: %s\n", json_string_value(v));
+	json_array_foreach(json_object_get(s, "destinations"), i, d) {
+		char ports[128] = "";
+		size_t off = 0;
+
+		if (!any)
+			fprintf(stderr, "  destinations:\n");
+		any = 1;
+		json_array_foreach(json_object_get(d, "ports"), j, v) {
+			int n = snprintf(ports + off, sizeof(ports) - off, "%s%lld", j ? "," : "",
+			    (long long)json_integer_value(v));
+
+			if (n < 0 || (size_t)n >= sizeof(ports) - off)
+				break;
+			off += (size_t)n;
+		}
+		fprintf(stderr, "    %-36s %s port %-12s %lld allowed, %lld denied\n",
+		    json_string_value(json_object_get(d, "name")),
+		    json_is_true(json_object_get(d, "direct_ip")) ? "(direct-IP)" : "           ",
+		    ports, (long long)json_integer_value(json_object_get(d, "connects")),
+		    (long long)json_integer_value(json_object_get(d, "denied")));
+	}
+	if (!any)
+		fprintf(stderr, "  destinations: none\n");
+	v = json_object_get(s, "dns");
+	names = json_object_get(v, "names");
+	fprintf(stderr, "  dns: %lld queries for %zu names, %lld refused\n",
+	    (long long)json_integer_value(json_object_get(v, "queries")), json_array_size(names),
+	    (long long)json_integer_value(json_object_get(v, "denied")));
+	fprintf(stderr, "  denials: %lld\n", (long long)json_integer_value(
+	    json_object_get(json_object_get(s, "denials"), "count")));
+	fprintf(stderr, "  processes: %lld, killed at the end: %lld\n",
+	    (long long)json_integer_value(json_object_get(s, "processes")),
+	    (long long)json_integer_value(json_object_get(s, "killed_at_end")));
+	drops = json_object_get(s, "drops");
+	fprintf(stderr, "  lost events:");
+	any = 0;
+	json_object_foreach(drops, key, v) {
+		if (json_integer_value(v) == 0)
+			continue;
+		fprintf(stderr, " %s=%lld", key, (long long)json_integer_value(v));
+		any = 1;
+	}
+	fprintf(stderr, "%s\n", any ? "" : " none");
+	fprintf(stderr, "  evidence: %s; %lld events%s%s\n",
+	    json_is_true(json_object_get(s, "complete")) ? "complete" : "INCOMPLETE",
+	    (long long)json_integer_value(json_object_get(s, "events")),
+	    json_is_string(json_object_get(s, "events_path")) ? " in " : "",
+	    json_is_string(json_object_get(s, "events_path")) ?
+	    json_string_value(json_object_get(s, "events_path")) : "");
+}
+
+static int
+write_json_file(const char *path, json_t *o)
+{
+	char *text, *nl;
+	size_t n;
+	int r;
+
+	if ((text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	n = strlen(text);
+	if ((nl = realloc(text, n + 2)) == NULL) {
+		free(text);
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	}
+	text = nl;
+	text[n++] = '\n';
+	text[n] = '\0';
+	r = ct_write_file_atomic(path, text, n, 0644);
+	free(text);
+	return r;
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	const char *task = NULL, *policy_file = NULL, *user = NULL, *events = NULL;
+	const char *json_out = NULL, *upstream = NULL, *backend = NULL;
+	struct strlist allow = { NULL, 0 }, env = { NULL, 0 };
+	struct ct_netpolicy *policy = NULL;
+	struct ct_run_params rp;
+	struct ct_run *run = NULL;
+	struct ct_task t;
+	json_t *summary = NULL;
+	int enforce = 0, npos, r, status = CT_RUN_EXIT_SETUP, have_task = 0;
+	size_t i;
+	const struct opt opts[] = {
+		{ OPT_STRING, 0, "task", &task, "ID", "the task this run belongs to (required)" },
+		{ OPT_LIST, 0, "allow", &allow, "RULE",
+		  "allow a destination: host, *.domain, host:port, ADDR[/LEN][:PORT], [V6]:PORT" },
+		{ OPT_STRING, 0, "policy", &policy_file, "FILE",
+		  "allow rules from FILE (global rules plus the task class's section)" },
+		{ OPT_FLAG, 0, "enforce", &enforce, NULL,
+		  "refuse (EPERM) what the rules do not allow; default: audit only" },
+		{ OPT_STRING, 0, "user", &user, "USER", "run the agent as USER (default: nobody)" },
+		{ OPT_STRING, 0, "events", &events, "FILE",
+		  "write the event log (JSON lines with Merkle checkpoints) to FILE" },
+		{ OPT_STRING, 0, "json", &json_out, "FILE", "write the run summary as JSON to FILE" },
+		{ OPT_STRING, 0, "upstream-dns", &upstream, "ADDR[:PORT]",
+		  "resolver the DNS proxy forwards to (default: /etc/resolv.conf)" },
+		{ OPT_STRING, 0, "backend", &backend, "ebpf|seccomp",
+		  "monitor backend (default: ebpf when root, else seccomp)" },
+		{ OPT_LIST, 0, "env", &env, "NAME=VALUE", "add to the agent's clean environment" },
+		OPT_END_()
+	};
+	const struct cmd_help help = {
+		"credtrail run --task ID [--allow RULE]... [--policy FILE] [--enforce] [--user USER]\n"
+		"              [--events FILE] [--json FILE] [--upstream-dns ADDR[:PORT]]\n"
+		"              [--backend ebpf|seccomp] [--env NAME=VALUE]... -- CMD [ARGS...]",
+		"Run CMD as the task's agent: in its own cgroup, as an unprivileged user without\n"
+		"capabilities, with every network attempt of its whole process tree recorded (and\n"
+		"labelled with the DNS names that led to it).  --enforce refuses what the allow\n"
+		"rules do not admit.  Exits with the agent's status.",
+		"exit status: the agent's (128+N if killed by signal N); 125 setup failed (the agent\n"
+		"did not run), 126 command not executable, 127 command not found, 2 usage error."
+	};
+
+	parse_options(argc, argv, opts, &help, PARSE_STOP_AT_NONOPT, &npos);
+	if (task == NULL)
+		return cli_usage_error("missing --task ID");
+	if (npos == 0)
+		return cli_usage_error("missing the command to run (credtrail run --task ID -- CMD)");
+	memset(&rp, 0, sizeof(rp));
+	if (backend == NULL)
+		rp.backend = CT_RUN_BACKEND_AUTO;
+	else if (strcmp(backend, "ebpf") == 0)
+		rp.backend = CT_RUN_BACKEND_EBPF;
+	else if (strcmp(backend, "seccomp") == 0)
+		rp.backend = CT_RUN_BACKEND_SECCOMP;
+	else
+		return cli_usage_error("unknown backend '%s' (ebpf or seccomp)", backend);
+	for (i = 0; i < env.n; i++)
+		if (strchr(env.v[i], '=') == NULL || env.v[i][0] == '=')
+			return cli_usage_error("--env expects NAME=VALUE, not '%s'", env.v[i]);
+
+	if ((r = ct_task_id_check(task)) != 0 || (r = ct_task_get(cli_store(), task, &t)) != 0) {
+		cli_fail(r);
+		goto out;
+	}
+	have_task = 1;
+	if (allow.n > 0 || policy_file != NULL) {
+		if ((r = ct_netpolicy_new(&policy)) != 0) {
+			cli_fail(r);
+			goto out;
+		}
+		for (i = 0; i < allow.n; i++) {
+			if ((r = ct_netpolicy_add_rule(policy, allow.v[i])) != 0) {
+				status = cli_usage_error("%s", ct_errmsg(r));
+				goto out;
+			}
+		}
+		if (policy_file != NULL &&
+		    (r = ct_netpolicy_load_file(policy, policy_file, t.class)) != 0) {
+			cli_fail(r);
+			goto out;
+		}
+	}
+
+	rp.task_id = t.id;
+	rp.task_class = t.class;
+	rp.argv = argv;
+	rp.user = user;
+	rp.enforce = enforce;
+	rp.policy = policy;
+	rp.upstream_dns = upstream;
+	rp.events_path = events;
+	rp.store = cli_store();
+	rp.env = env.v;
+	rp.nenv = env.n;
+	if ((r = ct_run_start(&run, &rp)) != 0) {
+		cli_fail(r);
+		goto out;
+	}
+	if ((r = ct_run_wait(run)) != 0) {
+		/* the monitor failed: the agent was stopped, the evidence is incomplete */
+		cli_fail(r);
+		goto out;
+	}
+	status = ct_run_exit_status(run);
+
+	/* The summary: built once (lib/run.c), printed, written, and what an attestation signs. */
+	if ((r = ct_run_summary(run, &summary)) != 0) {
+		cli_fail(r);
+		status = CT_RUN_EXIT_SETUP;
+		goto out;
+	}
+	print_summary(summary);
+	if (json_out != NULL && (r = write_json_file(json_out, summary)) != 0) {
+		cli_fail(r);
+		status = CT_RUN_EXIT_SETUP;
+		goto out;
+	}
+ out:
+	json_decref(summary);
+	ct_run_free(run);
+	ct_netpolicy_free(policy);
+	if (have_task)
+		ct_task_release(&t);
+	strlist_free(&allow);
+	strlist_free(&env);
+	return status;
+}

@@ -1,0 +1,1963 @@
+/*
+ * run.c - run an agent under the egress monitor (see run.h).
+ *
+ * Threads: the caller's thread forks the agent and runs the event loop (BPF ring buffer or
+ * seccomp notifications, the agent's pidfd, a signalfd); the DNS proxy calls back from its
+ * own threads.  Both feed the same sink (event log, ledger, summary) under r->mu.
+ *
+ * Signals: SIGINT, SIGTERM, SIGHUP and SIGQUIT are blocked in credtrail for the whole run
+ * and read from a signalfd; a signal sent to credtrail is passed on to the agent (one from
+ * the terminal already reached the agent, which shares the process group).  The agent gets
+ * the caller's original mask back before exec.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+#include <sqlite3.h>
+
+#include "lib/cgroup.h"
+#include "lib/dnsproxy.h"
+#include "lib/evlog.h"
+#include "lib/monitor.h"
+#include "lib/netpolicy.h"
+#include "lib/run.h"
+#include "lib/seccomp_mon.h"
+#include "lib/store.h"
+#include "util/enc.h"
+#include "util/err.h"
+#include "util/timeutil.h"
+
+extern char **environ;
+
+#define DB_BATCH_EVENTS		512	/* net_events rows per transaction, at most */
+#define DB_BATCH_US		250000	/* and at least this often */
+#define LOOP_TICK_MS		100
+#define KILL_TIMEOUT_MS		5000
+#define CLOSE_GRACE_US		500000	/* wait this long for TCP closes after the end */
+#define MAX_DENIALS_LISTED	100
+#define RINGBUF_BYTES		(8u << 20)
+#define WAKEUP_BYTES		(64u << 10)
+
+enum child_stage {
+	STAGE_SETUP = 1,
+	STAGE_EXEC = 2,
+};
+
+struct child_report {
+	int stage;
+	int err;
+	char what[64];
+};
+
+struct proc_ent {
+	pid_t pid;		/* 0: free slot */
+	pid_t ppid;
+	char *exe;
+};
+
+struct ct_run {
+	struct ct_run_params p;
+	char id[17];
+	char traceparent[64];
+	enum ct_run_backend backend;
+	const char *weakness;		/* the backend's known gaps, for the record */
+	char *fallback_reason;		/* why AUTO did not get eBPF */
+
+	/* the agent's user */
+	char *user;
+	uid_t uid;
+	gid_t gid;
+	int switch_user;
+	int drop_caps;
+
+	struct ct_cgroup cg;
+	int have_cg;
+	pid_t wd_pid;
+	int wd_fd;
+
+	struct ct_dnsproxy *px;
+	struct ct_monitor *mon;
+	struct ct_seccomp_mon *sm;
+	struct ct_evlog *log;
+	char *events_abs;
+
+	/* ledger */
+	sqlite3_stmt *ins;
+	int in_tx;
+	size_t tx_rows;
+	int64_t tx_start_us;
+
+	/* the agent */
+	char **envp;
+	size_t nenvp;
+	pid_t pid;
+	int pidfd;
+	int sigfd;
+	sigset_t oldmask;
+	int masked;
+	int waited;
+	int status;
+	int exec_stage;
+	int exec_errno;
+	char exec_what[64];
+	int64_t start_us;
+	int64_t end_us;
+	int started;
+	int finished;
+
+	/* the sink */
+	pthread_mutex_t mu;
+	int sink_err;
+	uint64_t nrecords;
+	json_t *dest;			/* label -> {connects, denied, addresses {}, ports {}} */
+	json_t *denials;		/* array, at most MAX_DENIALS_LISTED */
+	uint64_t ndenials;
+	json_t *dns;			/* qname -> {queries, verdict} */
+	uint64_t ndns, ndns_denied;
+	uint64_t nprocs, nkilled;
+	json_t *killed;
+	int64_t open_tcp;
+	struct proc_ent *procs;
+	size_t procs_cap, procs_used;
+	uint64_t drops[CT_DROP_MAX];
+	struct ct_dnsproxy_stats dstats;
+	int have_dstats;
+	int kill_failed;
+};
+
+/* ---- small helpers ---- */
+
+static int
+random_hex(char *out, size_t nbytes)
+{
+	unsigned char b[32];
+
+	if (nbytes > sizeof(b) || RAND_bytes(b, (int)nbytes) != 1)
+		return ct_error(CT_ERR_CRYPTO, "cannot get random bytes");
+	ct_hex_fmt(b, nbytes, out);
+	return 0;
+}
+
+static const char *
+verdict_name(uint32_t v)
+{
+	switch (v) {
+	case CT_MON_ALLOW: return "allow";
+	case CT_MON_DENY: return "deny";
+	case CT_MON_AUDIT: return "audit";
+	}
+	return "unknown";
+}
+
+static const char *
+type_name(uint32_t t)
+{
+	switch (t) {
+	case CT_MON_CONNECT: return "connect";
+	case CT_MON_SENDMSG: return "sendmsg";
+	case CT_MON_SOCK_CREATE: return "sock_create";
+	case CT_MON_CLOSE: return "close";
+	case CT_MON_FORK: return "fork";
+	case CT_MON_EXEC: return "exec";
+	case CT_MON_EXIT: return "exit";
+	}
+	return "unknown";
+}
+
+static const char *
+proto_name(unsigned proto, unsigned sock_type, char *buf, size_t bufsz)
+{
+	switch (proto) {
+	case IPPROTO_TCP: return "tcp";
+	case IPPROTO_UDP: return "udp";
+	case IPPROTO_ICMP: return "icmp";
+	case IPPROTO_ICMPV6: return "icmpv6";
+	case 0:
+		if (sock_type == SOCK_STREAM)
+			return "tcp";
+		if (sock_type == SOCK_DGRAM)
+			return "udp";
+		break;
+	}
+	snprintf(buf, bufsz, "%u", proto);
+	return buf;
+}
+
+static const char *
+family_name(unsigned family)
+{
+	switch (family) {
+	case AF_INET: return "ipv4";
+	case AF_INET6: return "ipv6";
+	case AF_PACKET: return "packet";
+	}
+	return "other";
+}
+
+static const char *
+sock_type_name(unsigned t)
+{
+	switch (t) {
+	case SOCK_STREAM: return "stream";
+	case SOCK_DGRAM: return "dgram";
+	case SOCK_RAW: return "raw";
+	case SOCK_SEQPACKET: return "seqpacket";
+	}
+	return "other";
+}
+
+/* ---- the process table: pid -> exe, for labelling events ---- */
+
+static struct proc_ent *
+proc_find(struct ct_run *r, pid_t pid, int create)
+{
+	size_t i, mask;
+
+	if (r->procs_cap == 0 || (create && (r->procs_used + 1) * 2 > r->procs_cap)) {
+		size_t ncap = r->procs_cap == 0 ? 256 : r->procs_cap * 2, j;
+		struct proc_ent *n;
+
+		if (!create && r->procs_cap == 0)
+			return NULL;
+		if ((n = calloc(ncap, sizeof(*n))) == NULL)
+			return NULL;
+		for (j = 0; j < r->procs_cap; j++) {
+			if (r->procs[j].pid == 0)
+				continue;
+			for (i = (size_t)r->procs[j].pid & (ncap - 1); n[i].pid != 0;
+			    i = (i + 1) & (ncap - 1))
+				;
+			n[i] = r->procs[j];
+		}
+		free(r->procs);
+		r->procs = n;
+		r->procs_cap = ncap;
+	}
+	mask = r->procs_cap - 1;
+	for (i = (size_t)pid & mask; r->procs[i].pid != 0; i = (i + 1) & mask)
+		if (r->procs[i].pid == pid)
+			return &r->procs[i];
+	if (!create)
+		return NULL;
+	r->procs[i].pid = pid;
+	r->procs_used++;
+	r->nprocs++;
+	return &r->procs[i];
+}
+
+static const char *
+proc_exe(struct ct_run *r, pid_t pid)
+{
+	struct proc_ent *e = proc_find(r, pid, 0);
+
+	return e != NULL ? e->exe : NULL;
+}
+
+/* exe from /proc when the kernel's exec filename was relative, or for the seccomp backend */
+static char *
+read_proc_exe(pid_t pid)
+{
+	char path[64], buf[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	if ((n = readlink(path, buf, sizeof(buf) - 1)) <= 0)
+		return NULL;
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+static void
+read_proc_comm(pid_t pid, char *out, size_t outsz)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	n = read(fd, out, outsz - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	out[n] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+}
+
+static pid_t
+read_proc_ppid(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd, ppid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* "pid (comm) S ppid ...": comm may hold anything, so look after the last ')' */
+	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return 0;
+	return (pid_t)ppid;
+}
+
+/* ---- the sink: event log, ledger, summary ---- */
+
+static int
+db_flush(struct ct_run *r)
+{
+	int rc;
+
+	if (!r->in_tx)
+		return 0;
+	r->in_tx = 0;
+	r->tx_rows = 0;
+	if ((rc = ct_store_commit(r->p.store)) != 0) {
+		ct_store_rollback(r->p.store);
+		return rc;
+	}
+	return 0;
+}
+
+static void
+bind_text(sqlite3_stmt *s, int i, json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	if (v != NULL)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static void
+bind_int(sqlite3_stmt *s, int i, json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (json_is_integer(v))
+		sqlite3_bind_int64(s, i, json_integer_value(v));
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static int
+db_insert(struct ct_run *r, json_t *ev, int64_t time_us, int64_t open_us, int64_t close_us)
+{
+	sqlite3_stmt *s = r->ins;
+	json_t *names;
+	char *nj = NULL;
+	int rc;
+
+	if (r->p.store == NULL)
+		return 0;
+	if (!r->in_tx) {
+		if ((rc = ct_store_begin(r->p.store)) != 0)
+			return rc;
+		r->in_tx = 1;
+		r->tx_start_us = ct_now_us();
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, time_us);
+	bind_text(s, 3, ev, "type");
+	bind_int(s, 4, ev, "pid");
+	bind_int(s, 5, ev, "ppid");
+	bind_text(s, 6, ev, "comm");
+	bind_text(s, 7, ev, "exe");
+	bind_text(s, 8, ev, "proto");
+	bind_text(s, 9, ev, "family");
+	bind_text(s, 10, ev, "src");
+	bind_int(s, 11, ev, "sport");
+	bind_text(s, 12, ev, "dst");
+	bind_int(s, 13, ev, "dport");
+	if ((names = json_object_get(ev, "names")) != NULL &&
+	    (nj = json_dumps(names, JSON_COMPACT)) != NULL)
+		sqlite3_bind_text(s, 14, nj, -1, free);
+	bind_text(s, 15, ev, "verdict");
+	bind_int(s, 16, ev, "bytes_sent");
+	bind_int(s, 17, ev, "bytes_recv");
+	if (open_us != 0)
+		sqlite3_bind_int64(s, 18, open_us);
+	if (close_us != 0)
+		sqlite3_bind_int64(s, 19, close_us);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return ct_store_error(r->p.store, "recording a network event");
+	if (++r->tx_rows >= DB_BATCH_EVENTS)
+		return db_flush(r);
+	return 0;
+}
+
+/* Count a destination in the summary under its first name, or its address. */
+static void
+summary_dest(struct ct_run *r, json_t *ev, const char *verdict)
+{
+	json_t *names = json_object_get(ev, "names"), *d, *a;
+	const char *label, *dst = json_string_value(json_object_get(ev, "dst"));
+	json_int_t port = json_integer_value(json_object_get(ev, "dport"));
+	char pb[16];
+
+	if (dst == NULL)
+		return;
+	label = json_array_size(names) > 0 ? json_string_value(json_array_get(names, 0)) : dst;
+	if ((d = json_object_get(r->dest, label)) == NULL) {
+		d = json_pack("{s:s, s:b, s:i, s:i, s:{}, s:{}}", "name", label,
+		    "direct_ip", json_array_size(names) == 0, "connects", 0, "denied", 0,
+		    "addresses", "ports");
+		if (d == NULL || json_object_set_new(r->dest, label, d) != 0)
+			return;
+	}
+	a = json_object_get(d, strcmp(verdict, "deny") == 0 ? "denied" : "connects");
+	json_integer_set(a, json_integer_value(a) + 1);
+	json_object_set_new(json_object_get(d, "addresses"), dst, json_true());
+	snprintf(pb, sizeof(pb), "%lld", (long long)port);
+	json_object_set_new(json_object_get(d, "ports"), pb, json_true());
+}
+
+static void
+summary_denial(struct ct_run *r, json_t *ev)
+{
+	r->ndenials++;
+	if (json_array_size(r->denials) < MAX_DENIALS_LISTED)
+		json_array_append(r->denials, ev);
+}
+
+/*
+ * Take one event (a reference is stolen): append it to the log, record it in the ledger if
+ * it is a network event, and count it in the summary.  Called with r->mu held.
+ */
+static int
+sink_locked(struct ct_run *r, json_t *ev, int64_t time_us, int64_t open_us, int64_t close_us)
+{
+	const char *type = json_string_value(json_object_get(ev, "type"));
+	const char *verdict = json_string_value(json_object_get(ev, "verdict"));
+	int rc = 0, net;
+
+	if (ev == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	if (r->sink_err != 0) {
+		json_decref(ev);
+		return r->sink_err;
+	}
+	if (r->log != NULL && (rc = ct_evlog_append(r->log, ev)) != 0)
+		goto out;
+	r->nrecords++;
+	net = type != NULL && (strcmp(type, "connect") == 0 || strcmp(type, "sendmsg") == 0 ||
+	    strcmp(type, "close") == 0 || strcmp(type, "sock_create") == 0 ||
+	    strcmp(type, "dns") == 0);
+	if (net && (rc = db_insert(r, ev, time_us, open_us, close_us)) != 0)
+		goto out;
+	if (verdict != NULL && strcmp(verdict, "deny") == 0)
+		summary_denial(r, ev);
+	if (type != NULL && verdict != NULL && (strcmp(type, "connect") == 0 ||
+	    strcmp(type, "sendmsg") == 0) && json_object_get(ev, "dns_redirect") == NULL)
+		summary_dest(r, ev, verdict);
+ out:
+	json_decref(ev);
+	if (rc != 0)
+		r->sink_err = rc;
+	return rc;
+}
+
+static int
+sink(struct ct_run *r, json_t *ev, int64_t time_us, int64_t open_us, int64_t close_us)
+{
+	int rc;
+
+	pthread_mutex_lock(&r->mu);
+	rc = sink_locked(r, ev, time_us, open_us, close_us);
+	pthread_mutex_unlock(&r->mu);
+	return rc;
+}
+
+/* time, type, pid, ppid, tid, uid, comm, exe */
+static json_t *
+event_base(struct ct_run *r, const char *type, int64_t time_us, pid_t pid, pid_t ppid,
+    pid_t tid, uint32_t uid, const char *comm, const char *exe)
+{
+	char ts[40];
+
+	ct_time_fmt(time_us, 1, ts, sizeof(ts));
+	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:I, s:s, s:s?}", "time", ts, "type", type,
+	    "pid", (int)pid, "ppid", (int)ppid, "tid", (int)tid, "uid", (json_int_t)uid,
+	    "comm", comm, "exe", exe);
+}
+
+/* names the DNS proxy recorded for an address; [] means direct-IP */
+static json_t *
+names_for(struct ct_run *r, int family, const uint8_t *addr)
+{
+	json_t *a = json_array();
+	char **names = NULL;
+	size_t n = 0, i;
+
+	if (a == NULL || r->px == NULL)
+		return a;
+	if (ct_dnsproxy_names_for_addr(r->px, family, addr, &names, &n) != 0)
+		return a;
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(names[i]));
+	ct_dnsproxy_names_free(names, n);
+	return a;
+}
+
+static void
+set_addr(json_t *o, const char *key, int family, const uint8_t *addr)
+{
+	char b[INET6_ADDRSTRLEN];
+
+	if (inet_ntop(family, addr, b, sizeof(b)) != NULL)
+		json_object_set_new(o, key, json_string(b));
+}
+
+static int
+is_unspec(const uint8_t *a)
+{
+	static const uint8_t z[16];
+
+	return memcmp(a, z, 16) == 0;
+}
+
+static int
+on_net_event(struct ct_run *r, const struct ct_mon_net *e)
+{
+	const struct ct_mon_hdr *h = &e->h;
+	int64_t t = ct_monitor_wall_us(r->mon, h->ts_ns), open_us = 0, close_us = 0;
+	char comm[CT_MON_COMM_LEN + 1], pb[16];
+	json_t *ev, *names;
+
+	memcpy(comm, h->comm, CT_MON_COMM_LEN);
+	comm[CT_MON_COMM_LEN] = '\0';
+	ev = event_base(r, type_name(h->type), t, h->pid, h->ppid, h->tid, h->uid, comm,
+	    proc_exe(r, h->pid));
+	if (ev == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	json_object_set_new(ev, "verdict", json_string(verdict_name(e->verdict)));
+	json_object_set_new(ev, "family", json_string(family_name(e->family)));
+	if (h->type == CT_MON_SOCK_CREATE) {
+		json_object_set_new(ev, "sock_type", json_string(sock_type_name(e->sock_type)));
+		json_object_set_new(ev, "proto", json_string(proto_name(e->proto, SOCK_RAW, pb,
+		    sizeof(pb))));
+		return sink(r, ev, t, 0, 0);
+	}
+	json_object_set_new(ev, "proto", json_string(proto_name(e->proto, e->sock_type, pb,
+	    sizeof(pb))));
+	if (e->flags & CT_MONF_REDIRECT) {
+		/* the agent's DNS: report the resolver it asked for */
+		json_object_set_new(ev, "family", json_string(family_name(e->ofamily)));
+		set_addr(ev, "dst", e->ofamily, e->odaddr);
+		json_object_set_new(ev, "dport", json_integer(e->odport));
+		json_object_set_new(ev, "dns_redirect", json_true());
+	} else {
+		set_addr(ev, "dst", e->family, e->daddr);
+		json_object_set_new(ev, "dport", json_integer(e->dport));
+		if (e->flags & CT_MONF_PROXY)
+			json_object_set_new(ev, "dns_proxy", json_true());
+		names = names_for(r, e->family, e->daddr);
+		json_object_set_new(ev, "direct_ip", json_boolean(json_array_size(names) == 0 &&
+		    !(e->flags & CT_MONF_PROXY)));
+		json_object_set_new(ev, "names", names);
+	}
+	if (!is_unspec(e->saddr) || e->sport != 0) {
+		set_addr(ev, "src", e->family, e->saddr);
+		json_object_set_new(ev, "sport", json_integer(e->sport));
+	}
+	if (e->flags & CT_MONF_V4MAPPED)
+		json_object_set_new(ev, "v4mapped", json_true());
+	if (e->flags & CT_MONF_METADATA)
+		json_object_set_new(ev, "metadata", json_true());
+	if (e->flags & CT_MONF_NOMATCH)
+		json_object_set_new(ev, "allowlist", json_string("no-match"));
+	json_object_set_new(ev, "socket", json_integer((json_int_t)e->cookie));
+	if (h->type == CT_MON_CLOSE) {
+		char ts[40];
+
+		open_us = ct_monitor_wall_us(r->mon, e->open_ns);
+		close_us = t;
+		ct_time_fmt(open_us, 1, ts, sizeof(ts));
+		json_object_set_new(ev, "open_time", json_string(ts));
+		json_object_set_new(ev, "duration_us", json_integer(close_us - open_us));
+		json_object_set_new(ev, "established",
+		    json_boolean((e->flags & CT_MONF_ESTABLISHED) != 0));
+		json_object_set_new(ev, "bytes_sent", json_integer((json_int_t)e->bytes_sent));
+		json_object_set_new(ev, "bytes_recv", json_integer((json_int_t)e->bytes_recv));
+		r->open_tcp--;
+	} else if (h->type == CT_MON_CONNECT && e->sock_type == SOCK_STREAM &&
+	    e->verdict != CT_MON_DENY) {
+		r->open_tcp++;
+	}
+	return sink(r, ev, t, open_us, close_us);
+}
+
+static int
+on_proc_event(struct ct_run *r, const struct ct_mon_proc *e)
+{
+	const struct ct_mon_hdr *h = &e->h;
+	int64_t t = ct_monitor_wall_us(r->mon, h->ts_ns);
+	char comm[CT_MON_COMM_LEN + 1], fn[CT_MON_PATH_LEN + 1], a0[CT_MON_ARG_LEN + 1];
+	struct proc_ent *pe, *parent;
+	const char *exe = NULL;
+	json_t *ev;
+	int rc;
+
+	memcpy(comm, h->comm, CT_MON_COMM_LEN);
+	comm[CT_MON_COMM_LEN] = '\0';
+	fn[0] = '\0';
+	pthread_mutex_lock(&r->mu);
+	switch (h->type) {
+	case CT_MON_FORK:
+		parent = proc_find(r, h->ppid, 0);
+		exe = parent != NULL ? parent->exe : NULL;
+		if ((pe = proc_find(r, h->pid, 1)) != NULL) {
+			pe->ppid = h->ppid;
+			free(pe->exe);
+			pe->exe = exe != NULL ? strdup(exe) : NULL;
+		}
+		break;
+	case CT_MON_EXEC:
+		memcpy(fn, e->filename, CT_MON_PATH_LEN);
+		fn[CT_MON_PATH_LEN] = '\0';
+		if ((pe = proc_find(r, h->pid, 1)) != NULL) {
+			free(pe->exe);
+			pe->exe = fn[0] == '/' ? strdup(fn) : read_proc_exe(h->pid);
+			if (pe->exe == NULL && fn[0] != '\0')
+				pe->exe = strdup(fn);
+			pe->ppid = h->ppid;
+			exe = pe->exe;
+		}
+		break;
+	default:
+		exe = proc_exe(r, h->pid);
+		break;
+	}
+	ev = event_base(r, type_name(h->type), t, h->pid, h->ppid, h->tid, h->uid, comm, exe);
+	if (ev != NULL && h->type == CT_MON_EXEC) {
+		memcpy(a0, e->argv0, CT_MON_ARG_LEN);
+		a0[CT_MON_ARG_LEN] = '\0';
+		json_object_set_new(ev, "filename", json_string(fn));
+		json_object_set_new(ev, "argv0", json_string(a0));
+	} else if (ev != NULL && h->type == CT_MON_EXIT) {
+		if (WIFSIGNALED(e->exit_code))
+			json_object_set_new(ev, "signal", json_integer(WTERMSIG(e->exit_code)));
+		else
+			json_object_set_new(ev, "exit_status",
+			    json_integer(WEXITSTATUS(e->exit_code)));
+	}
+	rc = sink_locked(r, ev, t, 0, 0);
+	pthread_mutex_unlock(&r->mu);
+	return rc;
+}
+
+static int
+on_bpf_record(void *arg, const void *rec, size_t len)
+{
+	struct ct_run *r = arg;
+	const struct ct_mon_hdr *h = rec;
+
+	switch (h->type) {
+	case CT_MON_CONNECT:
+	case CT_MON_SENDMSG:
+	case CT_MON_SOCK_CREATE:
+	case CT_MON_CLOSE:
+		if (len < sizeof(struct ct_mon_net))
+			return 0;
+		return on_net_event(r, rec);
+	case CT_MON_FORK:
+	case CT_MON_EXEC:
+	case CT_MON_EXIT:
+		if (len < sizeof(struct ct_mon_proc))
+			return 0;
+		return on_proc_event(r, rec);
+	}
+	return 0;
+}
+
+/* ---- DNS proxy callbacks (proxy threads, one at a time) ---- */
+
+static void
+on_dns_event(const struct ct_dns_event *dev, void *arg)
+{
+	struct ct_run *r = arg;
+	json_t *ev = ct_dns_event_json(dev), *d;
+
+	if (ev == NULL) {
+		pthread_mutex_lock(&r->mu);
+		if (r->sink_err == 0)
+			r->sink_err = ct_error(CT_ERR_NOMEM, "out of memory");
+		pthread_mutex_unlock(&r->mu);
+		return;
+	}
+	/* the ledger row: the name in names, verdict as the proxy decided */
+	json_object_set_new(ev, "names", json_pack("[s]", dev->qname));
+	pthread_mutex_lock(&r->mu);
+	r->ndns++;
+	if (dev->verdict == CT_DNS_DENY)
+		r->ndns_denied++;
+	if (dev->qname[0] != '\0') {
+		if ((d = json_object_get(r->dns, dev->qname)) == NULL) {
+			d = json_pack("{s:i, s:s}", "queries", 0, "verdict",
+			    ct_dns_verdict_name(dev->verdict));
+			json_object_set_new(r->dns, dev->qname, d);
+		}
+		json_object_set_new(d, "queries",
+		    json_integer(json_integer_value(json_object_get(d, "queries")) + 1));
+	}
+	sink_locked(r, ev, dev->time_us, 0, 0);
+	pthread_mutex_unlock(&r->mu);
+}
+
+static int
+on_dns_admit(int family, const uint8_t *addr, uint16_t port, uint32_t ttl, const char *name,
+    void *arg)
+{
+	struct ct_run *r = arg;
+	int rc;
+
+	if (r->mon != NULL) {
+		rc = ct_monitor_allow_addr(r->mon, family, addr, port,
+		    ct_now_us() + (int64_t)ttl * 1000000);
+		/* audit mode only uses the map to flag what enforce would refuse */
+		return r->p.enforce ? rc : 0;
+	}
+	if (r->sm != NULL)
+		return ct_seccomp_mon_allow_addr(r->sm, family, addr, port,
+		    ct_now_us() + (int64_t)ttl * 1000000) != 0 && r->p.enforce ? -1 : 0;
+	return 0;
+}
+
+/* ---- seccomp backend events ---- */
+
+static int
+on_seccomp_event(void *arg, const struct ct_seccomp_event *se)
+{
+	struct ct_run *r = arg;
+	char comm[32], pb[16];
+	struct proc_ent *pe;
+	const char *exe;
+	json_t *ev, *names;
+	pid_t ppid;
+
+	read_proc_comm(se->pid, comm, sizeof(comm));
+	ppid = read_proc_ppid(se->pid);
+	pthread_mutex_lock(&r->mu);
+	if ((pe = proc_find(r, se->pid, 1)) != NULL && pe->exe == NULL)
+		pe->exe = read_proc_exe(se->pid);
+	exe = pe != NULL ? pe->exe : NULL;
+	pthread_mutex_unlock(&r->mu);
+	ev = event_base(r, se->sendmsg ? "sendmsg" : "connect", se->time_us, se->pid, ppid,
+	    se->tid, se->uid, comm, exe);
+	if (ev == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	json_object_set_new(ev, "verdict", json_string(se->verdict));
+	json_object_set_new(ev, "family", json_string(family_name(se->family)));
+	json_object_set_new(ev, "proto", json_string(proto_name(se->proto, se->sock_type, pb,
+	    sizeof(pb))));
+	set_addr(ev, "dst", se->family, se->addr);
+	json_object_set_new(ev, "dport", json_integer(se->port));
+	names = names_for(r, se->family, se->addr);
+	json_object_set_new(ev, "direct_ip", json_boolean(json_array_size(names) == 0));
+	json_object_set_new(ev, "names", names);
+	if (se->v4mapped)
+		json_object_set_new(ev, "v4mapped", json_true());
+	if (ct_netpolicy_is_metadata(se->family, se->addr))
+		json_object_set_new(ev, "metadata", json_true());
+	if (se->nomatch)
+		json_object_set_new(ev, "allowlist", json_string("no-match"));
+	json_object_set_new(ev, "syscall", json_string(se->syscall));
+	return sink(r, ev, se->time_us, 0, 0);
+}
+
+/* ---- the agent's process ---- */
+
+static void __attribute__((noreturn))
+child_fail(int fd, int stage, const char *what)
+{
+	struct child_report rep;
+	ssize_t n;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.stage = stage;
+	rep.err = errno;
+	snprintf(rep.what, sizeof(rep.what), "%s", what);
+	n = write(fd, &rep, sizeof(rep));
+	(void)n;
+	_exit(stage == STAGE_EXEC ? (rep.err == ENOENT ? CT_RUN_EXIT_NOTFOUND :
+	    CT_RUN_EXIT_NOEXEC) : CT_RUN_EXIT_SETUP);
+}
+
+/*
+ * Everything between fork and exec.  Only async-signal-safe calls: the parent has threads
+ * (the DNS proxy), so no malloc, no stdio, no locks.
+ */
+static void __attribute__((noreturn))
+child_main(struct ct_run *r, pid_t parent, int procs_fd, int rep_fd, int sm_sock)
+{
+	struct __user_cap_header_struct ch = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct cd[2];
+	int cap;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+		child_fail(rep_fd, STAGE_SETUP, "PR_SET_PDEATHSIG");
+	if (getppid() != parent)
+		_exit(CT_RUN_EXIT_SETUP);	/* credtrail is already gone */
+	signal(SIGPIPE, SIG_DFL);
+	if (sigprocmask(SIG_SETMASK, &r->oldmask, NULL) != 0)
+		child_fail(rep_fd, STAGE_SETUP, "sigprocmask");
+	/* join the cgroup while still privileged, before anything else can fork */
+	if (procs_fd >= 0) {
+		if (write(procs_fd, "0", 1) != 1)
+			child_fail(rep_fd, STAGE_SETUP, "join the cgroup");
+		close(procs_fd);
+	}
+	if (r->drop_caps) {
+		for (cap = 0; cap < 64; cap++)
+			if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
+				child_fail(rep_fd, STAGE_SETUP, "drop the capability bounding set");
+		if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
+		    SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
+		    SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED) != 0)
+			child_fail(rep_fd, STAGE_SETUP, "set securebits");
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
+		child_fail(rep_fd, STAGE_SETUP, "clear ambient capabilities");
+	if (r->switch_user) {
+		if (setgroups(1, &r->gid) != 0)
+			child_fail(rep_fd, STAGE_SETUP, "setgroups");
+		if (setresgid(r->gid, r->gid, r->gid) != 0)
+			child_fail(rep_fd, STAGE_SETUP, "setgid");
+		if (setresuid(r->uid, r->uid, r->uid) != 0)
+			child_fail(rep_fd, STAGE_SETUP, "setuid");
+	}
+	/* uid 0 keeps its capabilities through setuid: clear them explicitly */
+	memset(cd, 0, sizeof(cd));
+	if (syscall(SYS_capset, &ch, cd) != 0)
+		child_fail(rep_fd, STAGE_SETUP, "clear capabilities");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		child_fail(rep_fd, STAGE_SETUP, "PR_SET_NO_NEW_PRIVS");
+	if (sm_sock >= 0) {
+		if (ct_seccomp_mon_child(r->sm, sm_sock) != 0)
+			child_fail(rep_fd, STAGE_SETUP, "install the seccomp filter");
+		close(sm_sock);
+	}
+	/* nothing of credtrail's but stdin, stdout and stderr crosses exec */
+	if (syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) != 0) {
+		int fd;
+
+		for (fd = 3; fd < 1024; fd++)
+			if (fd != rep_fd)
+				fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	environ = r->envp;
+	execvp(r->p.argv[0], r->p.argv);
+	child_fail(rep_fd, STAGE_EXEC, r->p.argv[0]);
+}
+
+/*
+ * The watchdog: a process outside the agent's cgroup that waits for credtrail to end.  If
+ * the pipe closes without the "done" byte, credtrail died (kill -9, crash): kill the cgroup
+ * and remove it, so the agent cannot run on unmonitored.
+ */
+static void __attribute__((noreturn))
+watchdog_main(int rfd, int cgfd, const char *cgpath)
+{
+	char c = 0;
+	ssize_t n;
+	int fd, i;
+
+	setsid();
+	prctl(PR_SET_NAME, "credtrail-wd");
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	for (fd = 3; fd < 1024; fd++)
+		if (fd != rfd && fd != cgfd)
+			close(fd);
+	do {
+		n = read(rfd, &c, 1);
+	} while (n < 0 && errno == EINTR);
+	if (n == 1 && c == 'q')
+		_exit(0);
+	if ((fd = openat(cgfd, "cgroup.kill", O_WRONLY | O_CLOEXEC)) >= 0) {
+		n = write(fd, "1", 1);
+		close(fd);
+	}
+	for (i = 0; i < 1000; i++) {
+		struct timespec ts = { 0, 10 * 1000000L };
+
+		if (rmdir(cgpath) == 0 || errno == ENOENT)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	_exit(0);
+}
+
+static int
+start_watchdog(struct ct_run *r)
+{
+	int pfd[2];
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) != 0)
+		return ct_error(CT_ERR_SYSTEM, "cannot create a pipe");
+	if ((pid = fork()) < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return ct_error(CT_ERR_SYSTEM, "cannot fork the watchdog");
+	}
+	if (pid == 0) {
+		close(pfd[1]);
+		watchdog_main(pfd[0], r->cg.dirfd, r->cg.path);
+	}
+	close(pfd[0]);
+	r->wd_pid = pid;
+	r->wd_fd = pfd[1];
+	return 0;
+}
+
+static void
+stop_watchdog(struct ct_run *r)
+{
+	ssize_t n;
+
+	if (r->wd_fd >= 0) {
+		n = write(r->wd_fd, "q", 1);
+		(void)n;
+		close(r->wd_fd);
+		r->wd_fd = -1;
+	}
+	if (r->wd_pid > 0) {
+		while (waitpid(r->wd_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		r->wd_pid = 0;
+	}
+}
+
+/* ---- setup ---- */
+
+static int
+env_add(struct ct_run *r, const char *name, const char *value)
+{
+	char **n, *s;
+
+	if (asprintf(&s, "%s%s%s", name, value != NULL ? "=" : "", value != NULL ? value : "") < 0)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	if ((n = reallocarray(r->envp, r->nenvp + 2, sizeof(*n))) == NULL) {
+		free(s);
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	}
+	r->envp = n;
+	r->envp[r->nenvp++] = s;
+	r->envp[r->nenvp] = NULL;
+	return 0;
+}
+
+/* The agent's environment: a clean one, nothing secret it was not meant to get. */
+static int
+build_env(struct ct_run *r, const struct passwd *pw)
+{
+	static const char *const keep[] = { "PATH", "TERM", "LANG", "LANGUAGE", "TZ", NULL };
+	char **e;
+	size_t i;
+	int rc;
+
+	for (i = 0; keep[i] != NULL; i++) {
+		const char *v = getenv(keep[i]);
+
+		if (v == NULL && strcmp(keep[i], "PATH") == 0)
+			v = "/usr/local/bin:/usr/bin:/bin";
+		if (v != NULL && (rc = env_add(r, keep[i], v)) != 0)
+			return rc;
+	}
+	for (e = environ; *e != NULL; e++) {
+		if (strncmp(*e, "LC_", 3) == 0) {
+			char *eq = strchr(*e, '='), name[64];
+
+			if (eq == NULL || (size_t)(eq - *e) >= sizeof(name))
+				continue;
+			memcpy(name, *e, (size_t)(eq - *e));
+			name[eq - *e] = '\0';
+			if ((rc = env_add(r, name, eq + 1)) != 0)
+				return rc;
+		}
+	}
+	if (pw != NULL && ((rc = env_add(r, "HOME", pw->pw_dir)) != 0 ||
+	    (rc = env_add(r, "USER", pw->pw_name)) != 0 ||
+	    (rc = env_add(r, "LOGNAME", pw->pw_name)) != 0 ||
+	    (rc = env_add(r, "SHELL", pw->pw_shell)) != 0))
+		return rc;
+	if ((rc = env_add(r, "CREDTRAIL_TASK_ID", r->p.task_id)) != 0 ||
+	    (rc = env_add(r, "CREDTRAIL_RUN_ID", r->id)) != 0 ||
+	    (rc = env_add(r, "TRACEPARENT", r->traceparent)) != 0)
+		return rc;
+	for (i = 0; i < r->p.nenv; i++) {
+		const char *eq = strchr(r->p.env[i], '=');
+		char **n, *s;
+
+		if (eq == NULL || eq == r->p.env[i])
+			return ct_error(CT_ERR_INVALID, "environment entry '%s' is not NAME=VALUE",
+			    r->p.env[i]);
+		if ((s = strdup(r->p.env[i])) == NULL ||
+		    (n = reallocarray(r->envp, r->nenvp + 2, sizeof(*n))) == NULL) {
+			free(s);
+			return ct_error(CT_ERR_NOMEM, "out of memory");
+		}
+		r->envp = n;
+		r->envp[r->nenvp++] = s;
+		r->envp[r->nenvp] = NULL;
+	}
+	return 0;
+}
+
+static int
+resolve_user(struct ct_run *r)
+{
+	struct passwd pwb, *pw = NULL;
+	char buf[4096];
+	const char *name;
+	int e;
+
+	if (geteuid() != 0) {
+		/* not root: the agent runs as we do; asking for another user cannot work */
+		if ((e = getpwuid_r(geteuid(), &pwb, buf, sizeof(buf), &pw)) != 0 || pw == NULL)
+			return ct_error(CT_ERR_NOTFOUND, "cannot look up uid %u", (unsigned)geteuid());
+		if (r->p.user != NULL && strcmp(r->p.user, pw->pw_name) != 0)
+			return ct_error(CT_ERR_PERM, "running the agent as '%s' needs root",
+			    r->p.user);
+		r->switch_user = 0;
+		r->drop_caps = 0;
+	} else {
+		name = r->p.user != NULL ? r->p.user : "nobody";
+		if ((e = getpwnam_r(name, &pwb, buf, sizeof(buf), &pw)) != 0 || pw == NULL)
+			return ct_error(CT_ERR_NOTFOUND, "no user '%s'", name);
+		r->switch_user = 1;
+		r->drop_caps = 1;
+	}
+	r->uid = pw->pw_uid;
+	r->gid = pw->pw_gid;
+	if ((r->user = strdup(pw->pw_name)) == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	return build_env(r, pw);
+}
+
+static int
+start_dns(struct ct_run *r)
+{
+	struct ct_dnsproxy_config cfg;
+	struct sockaddr_in *a4;
+	struct sockaddr_in6 *a6;
+	int rc;
+
+	ct_dnsproxy_config_init(&cfg);
+	if (r->p.upstream_dns != NULL)
+		rc = ct_dns_parse_addrport(r->p.upstream_dns, 53, &cfg.upstream);
+	else
+		rc = ct_dns_upstream_from_resolv_conf(r->p.resolv_conf != NULL ?
+		    r->p.resolv_conf : "/etc/resolv.conf", &cfg.upstream);
+	if (rc != 0)
+		return rc;
+	a4 = (struct sockaddr_in *)&cfg.listen[0];
+	a4->sin_family = AF_INET;
+	a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a6 = (struct sockaddr_in6 *)&cfg.listen[1];
+	a6->sin6_family = AF_INET6;
+	a6->sin6_addr = in6addr_loopback;
+	cfg.nlisten = 2;
+	cfg.policy = r->p.policy;
+	cfg.enforce = r->p.enforce;
+	cfg.on_event = on_dns_event;
+	cfg.admit = on_dns_admit;
+	cfg.arg = r;
+	if ((rc = ct_dnsproxy_start(&cfg, &r->px)) != 0) {
+		/* a host without IPv6 loopback: IPv4 only (IPv6 DNS then goes to ::ffff:127.0.0.1) */
+		cfg.nlisten = 1;
+		memset(&cfg.listen[1], 0, sizeof(cfg.listen[1]));
+		if (ct_dnsproxy_start(&cfg, &r->px) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+load_cidr(const struct ct_netrule *rule, void *arg)
+{
+	struct ct_run *r = arg;
+
+	return ct_monitor_allow_cidr(r->mon, rule->family, rule->addr, rule->prefix, rule->port);
+}
+
+static int
+start_ebpf(struct ct_run *r)
+{
+	struct ct_monitor_params mp;
+	int rc;
+
+	memset(&mp, 0, sizeof(mp));
+	mp.cgroup_fd = r->cg.dirfd;
+	mp.enforce = r->p.enforce;
+	mp.have_policy = r->p.policy != NULL;
+	mp.ringbuf_bytes = RINGBUF_BYTES;
+	mp.wakeup_bytes = WAKEUP_BYTES;
+	mp.on_event = on_bpf_record;
+	mp.arg = r;
+	if (r->px != NULL) {
+		uint16_t port = ct_dnsproxy_port(r->px);
+
+		mp.dns_redirect = 1;
+		mp.dns_ip4[0] = 127;
+		mp.dns_ip4[3] = 1;
+		mp.dns_have6 = 1;
+		memcpy(mp.dns_ip6, &in6addr_loopback, 16);
+		mp.dns_port_udp = port;
+		mp.dns_port_tcp = port;
+	}
+	if ((rc = ct_monitor_open(&r->mon, &mp)) != 0)
+		return rc;
+	if (r->p.policy != NULL &&
+	    (rc = ct_netpolicy_foreach_cidr(r->p.policy, load_cidr, r)) != 0)
+		return rc;
+	return 0;
+}
+
+static int
+start_seccomp(struct ct_run *r)
+{
+	struct ct_seccomp_mon_params sp;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.enforce = r->p.enforce;
+	sp.policy = r->p.policy;
+	sp.resolv_conf = r->p.resolv_conf;
+	sp.on_event = on_seccomp_event;
+	sp.arg = r;
+	return ct_seccomp_mon_new(&r->sm, &sp);
+}
+
+static int
+db_begin_run(struct ct_run *r)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s = NULL;
+	json_t *argv;
+	char *aj = NULL;
+	size_t i;
+	int rc = CT_ERR_INTERNAL;
+
+	if (r->p.store == NULL)
+		return 0;
+	db = ct_store_db(r->p.store);
+	if ((argv = json_array()) == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	for (i = 0; r->p.argv[i] != NULL; i++)
+		json_array_append_new(argv, json_string(r->p.argv[i]));
+	aj = json_dumps(argv, JSON_COMPACT);
+	json_decref(argv);
+	if (aj == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	if ((rc = ct_store_begin(r->p.store)) != 0)
+		goto out;
+	if (sqlite3_prepare_v2(db, "INSERT INTO runs (id, task_id, class, argv, user, backend,"
+	    " mode, traceparent, start_us, complete, events_path)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)", -1, &s, NULL) != SQLITE_OK) {
+		rc = ct_store_error(r->p.store, "recording the run");
+		ct_store_rollback(r->p.store);
+		goto out;
+	}
+	sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, r->p.task_id, -1, SQLITE_STATIC);
+	if (r->p.task_class != NULL)
+		sqlite3_bind_text(s, 3, r->p.task_class, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, aj, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, r->user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, r->backend == CT_RUN_BACKEND_SECCOMP ? "seccomp" : "ebpf", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, r->p.enforce ? "enforce" : "audit", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, r->traceparent, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 9, r->start_us);
+	if (r->events_abs != NULL)
+		sqlite3_bind_text(s, 10, r->events_abs, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		rc = ct_store_error(r->p.store, "recording the run");
+		ct_store_rollback(r->p.store);
+		goto out;
+	}
+	if ((rc = ct_store_commit(r->p.store)) != 0) {
+		ct_store_rollback(r->p.store);
+		goto out;
+	}
+	if (sqlite3_prepare_v2(db, "INSERT INTO net_events (run_id, time_us, type, pid, ppid,"
+	    " comm, exe, proto, family, src, sport, dst, dport, names, verdict, bytes_sent,"
+	    " bytes_recv, open_us, close_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+	    " ?, ?, ?, ?, ?)", -1, &r->ins, NULL) != SQLITE_OK) {
+		rc = ct_store_error(r->p.store, "preparing the event insert");
+		goto out;
+	}
+	rc = 0;
+ out:
+	sqlite3_finalize(s);
+	free(aj);
+	return rc;
+}
+
+static int
+drops_json(struct ct_run *r, json_t **out)
+{
+	json_t *o = json_object();
+	int i;
+
+	*out = NULL;
+	if (o == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	if (r->backend == CT_RUN_BACKEND_EBPF)
+		for (i = 0; i < CT_DROP_MAX; i++)
+			json_object_set_new(o, ct_monitor_drop_name(i),
+			    json_integer((json_int_t)r->drops[i]));
+	if (r->have_dstats)
+		json_object_set_new(o, "dns_names_unrecorded",
+		    json_integer((json_int_t)r->dstats.names_dropped));
+	*out = o;
+	return 0;
+}
+
+static int
+is_complete(const struct ct_run *r)
+{
+	int i;
+
+	for (i = 0; i < CT_DROP_MAX; i++)
+		if (r->drops[i] != 0 && i != CT_DROP_EXEC_PATH)
+			return 0;
+	if (r->have_dstats && r->dstats.names_dropped != 0)
+		return 0;
+	return r->sink_err == 0 && !r->kill_failed && r->finished;
+}
+
+static int
+db_end_run(struct ct_run *r)
+{
+	sqlite3_stmt *s = NULL;
+	json_t *d = NULL;
+	char *dj = NULL;
+	int rc;
+
+	if (r->p.store == NULL)
+		return 0;
+	if ((rc = db_flush(r)) != 0)
+		return rc;
+	if ((rc = drops_json(r, &d)) != 0)
+		return rc;
+	dj = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(d);
+	if (dj == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	if (sqlite3_prepare_v2(ct_store_db(r->p.store), "UPDATE runs SET end_us = ?,"
+	    " exit_status = ?, drops = ?, complete = ? WHERE id = ?", -1, &s, NULL) != SQLITE_OK) {
+		rc = ct_store_error(r->p.store, "finishing the run");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, r->end_us);
+	sqlite3_bind_int(s, 2, ct_run_exit_status(r));
+	sqlite3_bind_text(s, 3, dj, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, is_complete(r));
+	sqlite3_bind_text(s, 5, r->id, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = ct_store_error(r->p.store, "finishing the run");
+	else
+		rc = 0;
+ out:
+	sqlite3_finalize(s);
+	free(dj);
+	return rc;
+}
+
+static int
+start_event(struct ct_run *r)
+{
+	json_t *ev, *argv;
+	char ts[40];
+	size_t i;
+
+	if ((argv = json_array()) == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	for (i = 0; r->p.argv[i] != NULL; i++)
+		json_array_append_new(argv, json_string(r->p.argv[i]));
+	ct_time_fmt(r->start_us, 1, ts, sizeof(ts));
+	ev = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:o, s:s, s:I, s:s, s:s, s:s, s:s?, s:s?,"
+	    " s:i}",
+	    "time", ts, "type", "start", "run", r->id, "task", r->p.task_id,
+	    "class", r->p.task_class, "argv", argv, "user", r->user, "uid", (json_int_t)r->uid,
+	    "backend", r->backend == CT_RUN_BACKEND_SECCOMP ? "seccomp" : "ebpf",
+	    "mode", r->p.enforce ? "enforce" : "audit", "traceparent", r->traceparent,
+	    "cgroup", r->have_cg ? r->cg.path : NULL, "weakness", r->weakness,
+	    "pid", (int)r->pid);
+	if (ev != NULL && r->fallback_reason != NULL)
+		json_object_set_new(ev, "fallback_reason", json_string(r->fallback_reason));
+	if (ev != NULL && r->p.policy != NULL) {
+		json_t *rules = json_array();
+
+		for (i = 0; i < ct_netpolicy_count(r->p.policy); i++)
+			json_array_append_new(rules,
+			    json_string(ct_netpolicy_rule(r->p.policy, i)->text));
+		json_object_set_new(ev, "allow", rules);
+	}
+	return sink(r, ev, r->start_us, 0, 0);
+}
+
+static int
+fork_agent(struct ct_run *r)
+{
+	struct child_report rep;
+	int procs_fd = -1, rp[2] = { -1, -1 }, sv[2] = { -1, -1 }, rc = CT_ERR_INTERNAL;
+	pid_t parent = getpid(), pid;
+	ssize_t n;
+
+	if (r->have_cg && (rc = ct_cgroup_procs_fd(&r->cg, &procs_fd)) != 0)
+		return rc;
+	if (pipe2(rp, O_CLOEXEC) != 0) {
+		rc = ct_error(CT_ERR_SYSTEM, "cannot create a pipe");
+		goto out;
+	}
+	if (r->sm != NULL && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+		rc = ct_error(CT_ERR_SYSTEM, "cannot create a socket pair");
+		goto out;
+	}
+	r->start_us = ct_now_us();
+	if ((pid = fork()) < 0) {
+		rc = ct_error(CT_ERR_SYSTEM, "cannot fork");
+		goto out;
+	}
+	if (pid == 0) {
+		close(rp[0]);
+		if (sv[0] >= 0)
+			close(sv[0]);
+		child_main(r, parent, procs_fd, rp[1], sv[1]);
+	}
+	r->pid = pid;
+	r->started = 1;
+	close(rp[1]);
+	rp[1] = -1;
+	if (sv[1] >= 0) {
+		close(sv[1]);
+		sv[1] = -1;
+	}
+	if ((r->pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0) {
+		rc = ct_error(CT_ERR_SYSTEM, "cannot open a pidfd for the agent");
+		goto out;
+	}
+	if (r->sm != NULL && (rc = ct_seccomp_mon_recv(r->sm, sv[0], r->pidfd)) != 0) {
+		/* the child failed before the filter: its report says why */
+		n = read(rp[0], &rep, sizeof(rep));
+		if (n == (ssize_t)sizeof(rep) && rep.stage == STAGE_SETUP) {
+			errno = rep.err;
+			rc = ct_error(CT_ERR_SYSTEM, "cannot start the agent: %s", rep.what);
+		}
+		goto out;
+	}
+	/* EOF: exec succeeded (the pipe is close-on-exec); else the child says what failed */
+	do {
+		n = read(rp[0], &rep, sizeof(rep));
+	} while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(rep)) {
+		if (rep.stage == STAGE_SETUP) {
+			errno = rep.err;
+			rc = ct_error(CT_ERR_SYSTEM, "cannot start the agent: %s", rep.what);
+			goto out;
+		}
+		r->exec_stage = rep.stage;
+		r->exec_errno = rep.err;
+		snprintf(r->exec_what, sizeof(r->exec_what), "%s", rep.what);
+	}
+	rc = 0;
+ out:
+	if (procs_fd >= 0)
+		close(procs_fd);
+	if (rp[0] >= 0)
+		close(rp[0]);
+	if (rp[1] >= 0)
+		close(rp[1]);
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	return rc;
+}
+
+static int
+block_signals(struct ct_run *r)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	if (pthread_sigmask(SIG_BLOCK, &set, &r->oldmask) != 0)
+		return ct_error(CT_ERR_SYSTEM, "cannot block signals");
+	r->masked = 1;
+	if ((r->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+		return ct_error(CT_ERR_SYSTEM, "cannot create a signalfd");
+	return 0;
+}
+
+static int
+absolute_path(const char *p, char **out)
+{
+	char cwd[PATH_MAX];
+
+	*out = NULL;
+	if (p[0] == '/') {
+		*out = strdup(p);
+	} else {
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+			return ct_error(CT_ERR_SYSTEM, "cannot get the current directory");
+		if (asprintf(out, "%s/%s", cwd, p) < 0)
+			*out = NULL;
+	}
+	return *out != NULL ? 0 : ct_error(CT_ERR_NOMEM, "out of memory");
+}
+
+int
+ct_run_start(struct ct_run **out, const struct ct_run_params *p)
+{
+	struct ct_run *r = NULL;
+	char cgname[64], trace[33], span[17];
+	int rc = CT_ERR_INTERNAL, want_ebpf;
+
+	*out = NULL;
+	if (p->argv == NULL || p->argv[0] == NULL)
+		return ct_error(CT_ERR_INVALID, "no command to run");
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	r->p = *p;
+	r->cg.dirfd = -1;
+	r->wd_fd = -1;
+	r->pidfd = -1;
+	r->sigfd = -1;
+	pthread_mutex_init(&r->mu, NULL);
+	if ((r->dest = json_object()) == NULL || (r->denials = json_array()) == NULL ||
+	    (r->dns = json_object()) == NULL || (r->killed = json_array()) == NULL) {
+		rc = ct_error(CT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = random_hex(r->id, 8)) != 0 || (rc = random_hex(trace, 16)) != 0 ||
+	    (rc = random_hex(span, 8)) != 0)
+		goto out;
+	snprintf(r->traceparent, sizeof(r->traceparent), "00-%s-%s-01", trace, span);
+	if ((rc = resolve_user(r)) != 0)
+		goto out;
+
+	/* the backend: eBPF needs root (CAP_BPF, CAP_SYS_ADMIN for cgroup attach) */
+	want_ebpf = p->backend == CT_RUN_BACKEND_EBPF ||
+	    (p->backend == CT_RUN_BACKEND_AUTO && geteuid() == 0);
+	r->backend = want_ebpf ? CT_RUN_BACKEND_EBPF : CT_RUN_BACKEND_SECCOMP;
+	if (p->backend == CT_RUN_BACKEND_AUTO && !want_ebpf) {
+		if (p->enforce) {
+			rc = ct_error(CT_ERR_PERM, "enforce mode needs root for the eBPF monitor "
+			    "(or --backend seccomp)");
+			goto out;
+		}
+		r->fallback_reason = strdup("not root");
+	}
+
+	if (p->events_path != NULL) {
+		struct ct_evlog_params lp;
+		char origin[CT_EVLOG_MAX_ORIGIN];
+
+		if ((rc = absolute_path(p->events_path, &r->events_abs)) != 0)
+			goto out;
+		memset(&lp, 0, sizeof(lp));
+		snprintf(origin, sizeof(origin), "credtrail:%s:%s", p->task_id, r->id);
+		lp.path = p->events_path;
+		lp.origin = origin;
+		lp.key = p->evlog_key;
+		if ((rc = ct_evlog_create(&r->log, &lp)) != 0)
+			goto out;
+	}
+
+	/* the cgroup (and its watchdog) first: everything else attaches to it */
+	snprintf(cgname, sizeof(cgname), "credtrail-%s", r->id);
+	if ((rc = ct_cgroup_create(&r->cg, cgname)) == 0) {
+		r->have_cg = 1;
+		if ((rc = start_watchdog(r)) != 0)
+			goto out;
+	} else if (r->backend == CT_RUN_BACKEND_EBPF || rc != CT_ERR_PERM) {
+		goto out;
+	}
+	if ((rc = block_signals(r)) != 0)
+		goto out;
+
+	if (r->backend == CT_RUN_BACKEND_EBPF) {
+		if ((rc = start_dns(r)) != 0) {
+			if (p->enforce)
+				goto out;
+			/* audit mode runs on without names; the start event says so */
+			r->fallback_reason = strdup(ct_errmsg(rc));
+			ct_error_clear();
+		}
+		if ((rc = start_ebpf(r)) != 0)
+			goto out;
+		r->weakness = NULL;
+	} else {
+		if ((rc = start_seccomp(r)) != 0)
+			goto out;
+		r->weakness = ct_seccomp_mon_weakness();
+	}
+	if ((rc = db_begin_run(r)) != 0)
+		goto out;
+	if ((rc = fork_agent(r)) != 0)
+		goto out;
+	if ((rc = start_event(r)) != 0)
+		goto out;
+	*out = r;
+	r = NULL;
+	rc = 0;
+ out:
+	if (r != NULL && r->p.store != NULL && r->ins != NULL) {
+		/* nothing half-written: the run row goes again */
+		sqlite3_stmt *s = NULL;
+
+		if (sqlite3_prepare_v2(ct_store_db(r->p.store), "DELETE FROM runs WHERE id = ?",
+		    -1, &s, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
+			sqlite3_step(s);
+		}
+		sqlite3_finalize(s);
+	}
+	if (r != NULL && r->events_abs != NULL && r->log != NULL) {
+		ct_evlog_free(r->log);
+		r->log = NULL;
+		unlink(r->events_abs);
+	}
+	ct_run_free(r);
+	return rc;
+}
+
+/* ---- the event loop ---- */
+
+static void
+forward_signal(struct ct_run *r)
+{
+	struct signalfd_siginfo si;
+
+	while (read(r->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		/* a terminal's ^C reached the agent already (same process group) */
+		if (si.ssi_code == SI_KERNEL)
+			continue;
+		if (!r->waited)
+			kill(r->pid, (int)si.ssi_signo);
+	}
+}
+
+static int
+pump(struct ct_run *r, int timeout_ms)
+{
+	struct pollfd pf[3];
+	int n = 0, rc, evfd = -1;
+
+	if (r->mon != NULL)
+		evfd = ct_monitor_fd(r->mon);
+	else if (r->sm != NULL)
+		evfd = ct_seccomp_mon_fd(r->sm);
+	pf[n].fd = evfd;
+	pf[n++].events = POLLIN;
+	pf[n].fd = r->waited ? -1 : r->pidfd;
+	pf[n++].events = POLLIN;
+	pf[n].fd = r->sigfd;
+	pf[n++].events = POLLIN;
+	if (poll(pf, (nfds_t)n, timeout_ms) < 0 && errno != EINTR)
+		return ct_error(CT_ERR_SYSTEM, "poll");
+	if (r->mon != NULL && (rc = ct_monitor_consume(r->mon)) < 0)
+		return rc;
+	if (r->sm != NULL && (pf[0].revents & POLLIN) && (rc = ct_seccomp_mon_handle(r->sm)) < 0)
+		return rc;
+	if (pf[2].revents & POLLIN)
+		forward_signal(r);
+	if (!r->waited && (pf[1].revents & POLLIN)) {
+		pid_t w;
+
+		do {
+			w = waitpid(r->pid, &r->status, WNOHANG);
+		} while (w < 0 && errno == EINTR);
+		if (w == r->pid)
+			r->waited = 1;
+	}
+	pthread_mutex_lock(&r->mu);
+	rc = r->sink_err;
+	if (rc == 0 && r->log != NULL)
+		rc = ct_evlog_tick(r->log, ct_now_us());
+	if (rc == 0 && r->in_tx && ct_now_us() - r->tx_start_us >= DB_BATCH_US)
+		rc = db_flush(r);
+	pthread_mutex_unlock(&r->mu);
+	return rc;
+}
+
+/* Whatever is still in the cgroup when the agent is gone: record it, then kill it. */
+static int
+kill_leftovers(struct ct_run *r)
+{
+	pid_t *pids = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	if (!r->have_cg)
+		return 0;
+	if ((rc = ct_cgroup_pids(&r->cg, &pids, &n)) != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		char comm[32];
+		json_t *ev;
+		const char *exe;
+		int64_t t = ct_now_us();
+
+		read_proc_comm(pids[i], comm, sizeof(comm));
+		pthread_mutex_lock(&r->mu);
+		exe = proc_exe(r, pids[i]);
+		ev = event_base(r, "kill", t, pids[i], read_proc_ppid(pids[i]), pids[i], 0, comm,
+		    exe);
+		if (ev != NULL)
+			json_object_set_new(ev, "reason", json_string("left behind by the agent"));
+		json_object_del(ev, "uid");
+		json_array_append_new(r->killed, json_pack("{s:i, s:s, s:s?}", "pid",
+		    (int)pids[i], "comm", comm, "exe", exe));
+		r->nkilled++;
+		rc = sink_locked(r, ev, t, 0, 0);
+		pthread_mutex_unlock(&r->mu);
+		if (rc != 0)
+			break;
+	}
+	free(pids);
+	if (ct_cgroup_kill(&r->cg, KILL_TIMEOUT_MS) != 0)
+		r->kill_failed = 1;
+	return rc;
+}
+
+int
+ct_run_wait(struct ct_run *r)
+{
+	int64_t deadline;
+	int rc = 0, populated = 0;
+	json_t *ev, *d = NULL, *final;
+	uint64_t size;
+	uint8_t root[32];
+	char ts[40];
+
+	while (!r->waited) {
+		if ((rc = pump(r, LOOP_TICK_MS)) != 0)
+			goto fail;
+	}
+	/* the agent is gone; its descendants may not be */
+	if ((rc = kill_leftovers(r)) != 0)
+		goto fail;
+	/* TCP closes come after the processes are gone (FIN handshakes): wait a little */
+	deadline = ct_now_us() + CLOSE_GRACE_US;
+	while (r->mon != NULL && r->open_tcp > 0 && ct_now_us() < deadline)
+		if ((rc = pump(r, 10)) != 0)
+			goto fail;
+	if (r->mon != NULL) {
+		if ((rc = ct_monitor_consume(r->mon)) < 0)
+			goto fail;
+		if ((rc = ct_monitor_drops(r->mon, r->drops)) != 0)
+			goto fail;
+	}
+	if (r->px != NULL) {
+		ct_dnsproxy_get_stats(r->px, &r->dstats);
+		r->have_dstats = 1;
+	}
+	rc = 0;
+	r->end_us = ct_now_us();
+	if (r->have_cg)
+		ct_cgroup_populated(&r->cg, &populated);
+	r->finished = !populated;
+
+	pthread_mutex_lock(&r->mu);
+	if ((rc = drops_json(r, &d)) != 0) {
+		pthread_mutex_unlock(&r->mu);
+		goto fail;
+	}
+	ct_time_fmt(r->end_us, 1, ts, sizeof(ts));
+	ev = json_pack("{s:s, s:s, s:i, s:I, s:I, s:O, s:b, s:I}", "time", ts, "type", "end",
+	    "exit_status", ct_run_exit_status(r), "processes", (json_int_t)r->nprocs,
+	    "killed", (json_int_t)r->nkilled, "drops", d,
+	    "complete", is_complete(r), "open_connections", (json_int_t)(r->open_tcp > 0 ?
+	    r->open_tcp : 0));
+	if (ev != NULL && r->exec_stage == STAGE_EXEC)
+		json_object_set_new(ev, "exec_error", json_string(strerror(r->exec_errno)));
+	rc = sink_locked(r, ev, r->end_us, 0, 0);
+	if (rc == 0 && r->log != NULL) {
+		final = json_pack("{s:s, s:O, s:b, s:s?}", "backend",
+		    r->backend == CT_RUN_BACKEND_SECCOMP ? "seccomp" : "ebpf", "drops", d,
+		    "complete", is_complete(r), "weakness", r->weakness);
+		rc = ct_evlog_finish(r->log, final, &size, root);
+		json_decref(final);
+	}
+	if (rc == 0)
+		rc = db_end_run(r);
+	pthread_mutex_unlock(&r->mu);
+	json_decref(d);
+	if (rc != 0)
+		goto fail;
+	if (r->have_cg && ct_cgroup_remove(&r->cg) == 0) {
+		/* the watchdog has nothing left to guard */
+		stop_watchdog(r);
+	}
+	return 0;
+ fail:
+	/* the evidence is broken: the agent does not run on without it */
+	if (r->have_cg)
+		ct_cgroup_kill(&r->cg, KILL_TIMEOUT_MS);
+	return rc;
+}
+
+int
+ct_run_exit_status(const struct ct_run *r)
+{
+	if (r->exec_stage == STAGE_EXEC)
+		return r->exec_errno == ENOENT ? CT_RUN_EXIT_NOTFOUND : CT_RUN_EXIT_NOEXEC;
+	if (!r->waited)
+		return CT_RUN_EXIT_SETUP;
+	if (WIFEXITED(r->status))
+		return WEXITSTATUS(r->status);
+	if (WIFSIGNALED(r->status))
+		return 128 + WTERMSIG(r->status);
+	return CT_RUN_EXIT_SETUP;
+}
+
+const char *
+ct_run_id(const struct ct_run *r)
+{
+	return r->id;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* {"k": true, ...} -> sorted ["k", ...] (numbers when asked) */
+static json_t *
+keys_sorted(json_t *o, int numeric)
+{
+	const char **k;
+	const char *key;
+	json_t *v, *a = json_array();
+	size_t n = 0, i;
+
+	if (a == NULL || (k = calloc(json_object_size(o) + 1, sizeof(*k))) == NULL)
+		return a;
+	json_object_foreach(o, key, v)
+		k[n++] = key;
+	qsort(k, n, sizeof(*k), cmp_str);
+	if (numeric) {
+		long long *nums = calloc(n + 1, sizeof(*nums)), t;
+		size_t j;
+
+		if (nums != NULL) {
+			for (i = 0; i < n; i++)
+				nums[i] = strtoll(k[i], NULL, 10);
+			for (i = 1; i < n; i++)
+				for (j = i; j > 0 && nums[j - 1] > nums[j]; j--) {
+					t = nums[j];
+					nums[j] = nums[j - 1];
+					nums[j - 1] = t;
+				}
+			for (i = 0; i < n; i++)
+				json_array_append_new(a, json_integer(nums[i]));
+			free(nums);
+		}
+	} else {
+		for (i = 0; i < n; i++)
+			json_array_append_new(a, json_string(k[i]));
+	}
+	free(k);
+	return a;
+}
+
+int
+ct_run_summary(struct ct_run *r, json_t **out)
+{
+	json_t *o = NULL, *argv = NULL, *dests = NULL, *names = NULL, *drops = NULL, *v;
+	const char *key;
+	char st[40], en[40];
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	pthread_mutex_lock(&r->mu);
+	if ((rc = drops_json(r, &drops)) != 0)
+		goto out;
+	if ((argv = json_array()) == NULL || (dests = json_array()) == NULL ||
+	    (names = json_array()) == NULL) {
+		rc = ct_error(CT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; r->p.argv[i] != NULL; i++)
+		json_array_append_new(argv, json_string(r->p.argv[i]));
+	{
+		json_t *lbl = keys_sorted(r->dest, 0);
+
+		for (i = 0; i < json_array_size(lbl); i++) {
+			json_t *d = json_object_get(r->dest,
+			    json_string_value(json_array_get(lbl, i)));
+
+			json_array_append_new(dests, json_pack("{s:O, s:O, s:O, s:O, s:o, s:o}",
+			    "name", json_object_get(d, "name"),
+			    "direct_ip", json_object_get(d, "direct_ip"),
+			    "connects", json_object_get(d, "connects"),
+			    "denied", json_object_get(d, "denied"),
+			    "addresses", keys_sorted(json_object_get(d, "addresses"), 0),
+			    "ports", keys_sorted(json_object_get(d, "ports"), 1)));
+		}
+		json_decref(lbl);
+	}
+	json_object_foreach(r->dns, key, v)
+		json_array_append_new(names, json_pack("{s:s, s:O, s:O}", "name", key,
+		    "queries", json_object_get(v, "queries"), "verdict",
+		    json_object_get(v, "verdict")));
+	ct_time_fmt(r->start_us, 1, st, sizeof(st));
+	ct_time_fmt(r->end_us != 0 ? r->end_us : ct_now_us(), 1, en, sizeof(en));
+	o = json_pack("{s:s, s:s, s:s?, s:O, s:s, s:s, s:s, s:s?, s:s?, s:s, s:s, s:I,"
+	    " s:i, s:O, s:{s:I, s:O}, s:{s:I, s:I, s:O}, s:I, s:I, s:O, s:O, s:b, s:I,"
+	    " s:s?, s:s}",
+	    "run", r->id, "task", r->p.task_id, "class", r->p.task_class, "argv", argv,
+	    "user", r->user, "backend", r->backend == CT_RUN_BACKEND_SECCOMP ? "seccomp" : "ebpf",
+	    "mode", r->p.enforce ? "enforce" : "audit", "weakness", r->weakness,
+	    "fallback_reason", r->fallback_reason,
+	    "start", st, "end", en, "duration_us",
+	    (json_int_t)((r->end_us != 0 ? r->end_us : ct_now_us()) - r->start_us),
+	    "exit_status", ct_run_exit_status(r), "destinations", dests,
+	    "denials", "count", (json_int_t)r->ndenials, "events", r->denials,
+	    "dns", "queries", (json_int_t)r->ndns, "denied", (json_int_t)r->ndns_denied,
+	    "names", names,
+	    "processes", (json_int_t)r->nprocs, "killed_at_end", (json_int_t)r->nkilled,
+	    "killed", r->killed, "drops", drops, "complete", is_complete(r),
+	    "events", (json_int_t)r->nrecords, "events_path", r->events_abs,
+	    "traceparent", r->traceparent);
+	if (o == NULL) {
+		rc = ct_error(CT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (r->exec_stage == STAGE_EXEC)
+		json_object_set_new(o, "exec_error", json_pack("{s:s, s:s}", "command",
+		    r->exec_what, "error", strerror(r->exec_errno)));
+	*out = o;
+	o = NULL;
+	rc = 0;
+ out:
+	pthread_mutex_unlock(&r->mu);
+	json_decref(o);
+	json_decref(argv);
+	json_decref(dests);
+	json_decref(names);
+	json_decref(drops);
+	return rc;
+}
+
+int
+ct_run_set_attestation(struct ct_run *r, const char *digest)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = 0;
+
+	if (r->p.store == NULL)
+		return 0;
+	if (sqlite3_prepare_v2(ct_store_db(r->p.store), "UPDATE runs SET attestation_digest = ?"
+	    " WHERE id = ?", -1, &s, NULL) != SQLITE_OK ||
+	    (sqlite3_bind_text(s, 1, digest, -1, SQLITE_STATIC),
+	    sqlite3_bind_text(s, 2, r->id, -1, SQLITE_STATIC),
+	    sqlite3_step(s)) != SQLITE_DONE)
+		rc = ct_store_error(r->p.store, "recording the attestation digest");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+void
+ct_run_free(struct ct_run *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	/* stop the agent before what watches it */
+	if (r->started && !r->waited) {
+		if (r->have_cg)
+			ct_cgroup_kill(&r->cg, KILL_TIMEOUT_MS);
+		else
+			kill(r->pid, SIGKILL);
+		while (waitpid(r->pid, &r->status, 0) < 0 && errno == EINTR)
+			;
+		r->waited = 1;
+	}
+	ct_dnsproxy_stop(r->px);
+	r->px = NULL;
+	if (r->in_tx)
+		db_flush(r);
+	sqlite3_finalize(r->ins);
+	ct_monitor_free(r->mon);
+	ct_seccomp_mon_free(r->sm);
+	ct_evlog_free(r->log);
+	if (r->have_cg) {
+		if (ct_cgroup_kill(&r->cg, KILL_TIMEOUT_MS) == 0 && ct_cgroup_remove(&r->cg) == 0)
+			stop_watchdog(r);
+		ct_cgroup_release(&r->cg);
+	}
+	if (r->wd_fd >= 0) {
+		/* the cgroup could not be removed: let the watchdog try (it kills first) */
+		close(r->wd_fd);
+		r->wd_fd = -1;
+		if (r->wd_pid > 0)
+			waitpid(r->wd_pid, NULL, WNOHANG);
+	}
+	if (r->pidfd >= 0)
+		close(r->pidfd);
+	if (r->sigfd >= 0)
+		close(r->sigfd);
+	if (r->masked)
+		pthread_sigmask(SIG_SETMASK, &r->oldmask, NULL);
+	for (i = 0; i < r->nenvp; i++)
+		free(r->envp[i]);
+	free(r->envp);
+	for (i = 0; i < r->procs_cap; i++)
+		free(r->procs[i].exe);
+	free(r->procs);
+	json_decref(r->dest);
+	json_decref(r->denials);
+	json_decref(r->dns);
+	json_decref(r->killed);
+	free(r->user);
+	free(r->fallback_reason);
+	free(r->events_abs);
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+}
