@@ -403,9 +403,9 @@ ct_aws_creds_load(const char *profile, struct ct_aws_creds *out)
 	}
 	cred.want = conf.want = name;
 	conf.config = 1;
+	/* the config file is always read (the region), as the AWS CLI does */
 	if ((r = shared_path("AWS_SHARED_CREDENTIALS_FILE", "credentials", &credpath)) != 0 ||
 	    (r = shared_path("AWS_CONFIG_FILE", "config", &confpath)) != 0 ||
-	    (r = load_profile_file(credpath, &cred)) != 0 ||
 	    (r = load_profile_file(confpath, &conf)) != 0)
 		goto out;
 
@@ -426,6 +426,8 @@ ct_aws_creds_load(const char *profile, struct ct_aws_creds *out)
 	}
 
 	/* 3. the profile: settings that make the AWS CLI look elsewhere come first */
+	if ((r = load_profile_file(credpath, &cred)) != 0)
+		goto out;
 	if (cred.unsupported[0] != '\0' && strcmp(cred.unsupported, "credential_process") != 0)
 		unsupported = cred.unsupported;
 	else if (conf.unsupported[0] != '\0' &&
