@@ -321,10 +321,20 @@ ct_dns_build_reply(const uint8_t *query, size_t qlen, int rcode, uint8_t *out, s
 	*outlen = 0;
 	if (qlen < CT_DNS_HDR_LEN)
 		return ct_error(CT_ERR_FORMAT, "dns message shorter than its header");
+	/*
+	 * Copy the question only when its name is valid and uncompressed: at offset 12 a
+	 * pointer could only point into the header, which the reply rewrites.
+	 */
 	if (get16(query + 4) == 1 &&
 	    ct_dns_read_name(query, qlen, &off, name, sizeof(name)) == 0 && need(qlen, off, 4)) {
-		qend = off + 4;
-		withq = 1;
+		size_t p = CT_DNS_HDR_LEN;
+
+		while (p < off && query[p] != 0 && (query[p] & 0xc0) == 0)
+			p += 1 + (size_t)query[p];
+		if (p < off && query[p] == 0) {
+			qend = off + 4;
+			withq = 1;
+		}
 	}
 	if (outsz < qend)
 		return ct_error(CT_ERR_LIMIT, "dns reply buffer too small");

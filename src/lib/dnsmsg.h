@@ -139,6 +139,8 @@ int ct_dns_chain(const struct ct_dns_msg *m, struct ct_dns_chain *out);
  * RD and question are copied, QR and RA are set.  When the question cannot be parsed the
  * reply carries only the header (QDCOUNT 0), as for FORMERR.  The query's header (12
  * octets) must be present: CT_ERR_FORMAT otherwise.  CT_ERR_LIMIT if out is too small.
+ * (A question name that is compressed is not copied: at offset 12 it could only point into
+ * the header, which the reply changes.)
  */
 int ct_dns_build_reply(const uint8_t *query, size_t qlen, int rcode, uint8_t *out, size_t outsz,
     size_t *outlen);
