@@ -120,6 +120,7 @@ int cmd_ledger(int argc, char **argv);
 int cmd_dnsproxy(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_prove(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 
 /* mint sub-verbs, one file each */

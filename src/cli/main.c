@@ -35,6 +35,7 @@ static const struct command commands[] = {
 	{ "dns-proxy", cmd_dnsproxy, "run the DNS proxy alone, to try a policy (see run)" },
 	{ "verify", cmd_verify, "verify a run's attestation, event log or inclusion proof" },
 	{ "prove", cmd_prove, "print an inclusion proof of one event log record" },
+	{ "ingest", cmd_ingest, "read provider audit logs into the store, normalised" },
 	{ "run", cmd_run, "run an agent under the egress monitor (audit or enforce)" },
 	{ NULL, NULL, NULL }
 };

@@ -7,6 +7,7 @@
 
 const struct ct_schema_component *const ct_schema_components[] = {
 	&ct_schema_ledger,
+	&ct_schema_ingest,
 	&ct_schema_runs,
 	NULL
 };

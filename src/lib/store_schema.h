@@ -13,6 +13,7 @@
 extern const struct ct_schema_component *const ct_schema_components[];
 
 extern const struct ct_schema_component ct_schema_ledger;
+extern const struct ct_schema_component ct_schema_ingest;
 extern const struct ct_schema_component ct_schema_runs;
 
 #endif
