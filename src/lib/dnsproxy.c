@@ -1315,12 +1315,16 @@ ct_dnsproxy_start(const struct ct_dnsproxy_config *cfg, struct ct_dnsproxy **out
 	}
 	/* an ephemeral UDP port may be taken for TCP (or on another address): try again */
 	for (attempt = 0; attempt < 16; attempt++) {
+		int e;
+
 		if (bind_all(px, &failed) == 0)
 			break;
+		e = errno;
 		close_listeners(px);
-		if (errno != EADDRINUSE || ss_port(&cfg->listen[0]) != 0) {
+		if (e != EADDRINUSE || ss_port(&cfg->listen[0]) != 0) {
 			failed_ss = cfg->listen[failed];
 			ct_dns_fmt_addrport(&failed_ss, a, sizeof(a));
+			errno = e;
 			r = ct_error(CT_ERR_SYSTEM, "cannot listen on %s", a);
 			goto out;
 		}
