@@ -474,6 +474,113 @@ ct_xml_extract(const char *xml, size_t len, struct ct_xml_field *fields, size_t 
 }
 
 /* ======================================================================================
+ * inspect
+ * ====================================================================================== */
+
+static json_t *
+str_or_null(const char *p, size_t n)
+{
+	return n > 0 ? json_stringn(p, n) : json_null();
+}
+
+int
+ct_inspect_aws_arn(const char *s, size_t n, json_t **out)
+{
+	const char *f[6], *end, *res, *slash, *name = NULL, *role = NULL, *note = NULL;
+	size_t fl[6], i, namelen = 0, rolelen = 0, reslen;
+	char task[CT_TASK_ID_MAX + 1];
+	json_t *o, *tv;
+	int session = 0;
+
+	*out = NULL;
+	while (n > 0 && is_xml_space(*s)) {
+		s++;
+		n--;
+	}
+	while (n > 0 && is_xml_space(s[n - 1]))
+		n--;
+	if (n < 4 || memcmp(s, "arn:", 4) != 0)
+		return ct_error(CT_ERR_FORMAT, "not an ARN");
+	if (n > 2048)
+		return ct_error(CT_ERR_FORMAT, "ARN longer than 2048 characters");
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return ct_error(CT_ERR_FORMAT, "ARN with a space, control or non-ASCII "
+			    "character");
+	}
+	/* arn:partition:service:region:account:resource (the resource may hold ':') */
+	end = s + n;
+	f[0] = s;
+	for (i = 0; i < 5; i++) {
+		const char *c = memchr(f[i], ':', (size_t)(end - f[i]));
+
+		if (c == NULL)
+			return ct_error(CT_ERR_FORMAT, "not an ARN (arn:partition:service:region:"
+			    "account:resource)");
+		fl[i] = (size_t)(c - f[i]);
+		f[i + 1] = c + 1;
+	}
+	fl[5] = (size_t)(end - f[5]);
+	if (fl[1] == 0 || fl[2] == 0 || fl[5] == 0)
+		return ct_error(CT_ERR_FORMAT, "not an ARN (empty partition, service or "
+		    "resource)");
+	res = f[5];
+	reslen = fl[5];
+#define IS(p, pn, lit) ((pn) == sizeof(lit) - 1 && memcmp((p), (lit), sizeof(lit) - 1) == 0)
+#define STARTS(p, pn, lit) ((pn) > sizeof(lit) - 1 && memcmp((p), (lit), sizeof(lit) - 1) == 0)
+	if (IS(f[2], fl[2], "sts") && STARTS(res, reslen, "assumed-role/")) {
+		role = res + 13;
+		if ((slash = memchr(role, '/', (size_t)(res + reslen - role))) == NULL ||
+		    slash == role || slash + 1 == res + reslen)
+			return ct_error(CT_ERR_FORMAT, "assumed-role ARN without role and "
+			    "session name");
+		rolelen = (size_t)(slash - role);
+		name = slash + 1;
+		namelen = (size_t)(res + reslen - name);
+		session = 1;
+	} else if (IS(f[2], fl[2], "sts") && STARTS(res, reslen, "federated-user/")) {
+		name = res + 15;
+		namelen = reslen - 15;
+		session = 1;
+	} else if (IS(f[2], fl[2], "iam") && STARTS(res, reslen, "role/")) {
+		role = memrchr(res, '/', reslen) + 1;
+		rolelen = (size_t)(res + reslen - role);
+		note = "a role ARN names no session, so it carries no task binding";
+	} else {
+		note = "this ARN names no session, so it carries no task binding";
+	}
+#undef IS
+#undef STARTS
+	tv = NULL;
+	if (session) {
+		if (ct_task_from_principal(name, namelen, task, sizeof(task)) == 0)
+			tv = json_string(task);
+		else
+			note = "the session name does not name a task";
+		ct_error_clear();
+	}
+	if (tv == NULL)
+		tv = json_null();
+	o = json_pack("{s:s, s:s%, s:s%, s:s%, s:o, s:o, s:s%, s:o, s:o, s:o, s:o, s:o}",
+	    "kind", "aws-arn",
+	    "arn", s, n,
+	    "partition", f[1], fl[1],
+	    "service", f[2], fl[2],
+	    "region", str_or_null(f[3], fl[3]),
+	    "account", str_or_null(f[4], fl[4]),
+	    "resource", res, reslen,
+	    "role", str_or_null(role, rolelen),
+	    "session_name", session && role != NULL ? json_stringn(name, namelen) : json_null(),
+	    "principal", session ? json_stringn(name, namelen) : json_null(),
+	    "task", tv,
+	    "note", note != NULL ? json_string(note) : json_null());
+	if (o == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	*out = o;
+	return 0;
+}
+
+/* ======================================================================================
  * input checks
  * ====================================================================================== */
 

@@ -89,6 +89,19 @@ int ct_sts_assume_role(const struct ct_aws_creds *creds, const struct ct_sts_ass
 /* Wipe the secrets and free; leaves `r` empty. */
 void ct_sts_result_release(struct ct_sts_result *r);
 
+/*
+ * The task binding an ARN carries, as JSON for `credtrail inspect`:
+ *   {"kind":"aws-arn", "arn", "partition", "service", "region" (null if empty), "account",
+ *    "resource", "role", "session_name", "principal", "task", "note"}
+ * For arn:aws:sts::<account>:assumed-role/<role>/<session> the session name is the principal
+ * and "task" is what it names (ct_task_from_principal()), or null with a note when it names
+ * none.  Other ARNs (a role, a user) carry no session: session_name, principal and task are
+ * null and "note" says so; for federated-user/<name> the name is the principal.  Reads
+ * exactly `n` bytes (surrounding whitespace ignored); CT_ERR_FORMAT at once when the text is
+ * not arn:<partition>:<service>:<region>:<account>:<resource>.
+ */
+int ct_inspect_aws_arn(const char *s, size_t n, json_t **out);
+
 /* ---- a bounded XML element reader ---- */
 
 #define CT_XML_MAX_DEPTH	32

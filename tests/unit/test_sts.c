@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "lib/awscreds.h"
 #include "lib/http.h"
@@ -438,6 +439,68 @@ test_urlencode(void **state)
 	ct_buf_release(&b);
 }
 
+/* ---- inspect ---- */
+
+#define INSPECT(lit, o) ct_inspect_aws_arn((lit), strlen(lit), (o))
+
+static void
+test_inspect_arn(void **state)
+{
+	static const char assumed[] = "  arn:aws:sts::123456789012:assumed-role/ironclaw-agent/"
+	    "ironclaw-task-7b3f9c2e-a1c8e0f2\n";
+	json_t *o = NULL;
+	char *s;
+
+	(void)state;
+	assert_int_equal(ct_inspect_aws_arn(assumed, sizeof(assumed) - 1, &o), 0);
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	assert_string_equal(s, "{\"kind\":\"aws-arn\",\"arn\":\"arn:aws:sts::123456789012:"
+	    "assumed-role/ironclaw-agent/ironclaw-task-7b3f9c2e-a1c8e0f2\",\"partition\":\"aws\","
+	    "\"service\":\"sts\",\"region\":null,\"account\":\"123456789012\",\"resource\":"
+	    "\"assumed-role/ironclaw-agent/ironclaw-task-7b3f9c2e-a1c8e0f2\",\"role\":"
+	    "\"ironclaw-agent\",\"session_name\":\"ironclaw-task-7b3f9c2e-a1c8e0f2\","
+	    "\"principal\":\"ironclaw-task-7b3f9c2e-a1c8e0f2\",\"task\":\"7b3f9c2e\","
+	    "\"note\":null}");
+	free(s);
+	json_decref(o);
+
+	/* a session that names no task */
+	assert_int_equal(INSPECT("arn:aws:sts::123456789012:assumed-role/r/alice", &o), 0);
+	assert_string_equal(json_string_value(json_object_get(o, "session_name")), "alice");
+	assert_true(json_is_null(json_object_get(o, "task")));
+	assert_string_equal(json_string_value(json_object_get(o, "note")),
+	    "the session name does not name a task");
+	json_decref(o);
+
+	/* a role ARN: no session, so no task */
+	assert_int_equal(INSPECT("arn:aws:iam::123456789012:role/svc/agent", &o), 0);
+	assert_string_equal(json_string_value(json_object_get(o, "role")), "agent");
+	assert_true(json_is_null(json_object_get(o, "session_name")));
+	assert_true(json_is_null(json_object_get(o, "principal")));
+	assert_true(json_is_null(json_object_get(o, "task")));
+	assert_string_equal(json_string_value(json_object_get(o, "note")),
+	    "a role ARN names no session, so it carries no task binding");
+	json_decref(o);
+
+	/* an S3 object ARN: resource with ':' kept whole */
+	assert_int_equal(INSPECT("arn:aws:s3:::bucket/a:b", &o), 0);
+	assert_string_equal(json_string_value(json_object_get(o, "resource")), "bucket/a:b");
+	assert_true(json_is_null(json_object_get(o, "account")));
+	json_decref(o);
+
+	/* not ARNs: quick CT_ERR_FORMAT, nothing returned */
+	assert_int_equal(INSPECT("eyJhbGciOi.x.y", &o), CT_ERR_FORMAT);
+	assert_null(o);
+	assert_int_equal(INSPECT("arn:aws:sts", &o), CT_ERR_FORMAT);
+	assert_int_equal(INSPECT("arn:aws:sts::1:assumed-role/r", &o), CT_ERR_FORMAT);
+	assert_int_equal(INSPECT("arn:aws:sts::1:assumed-role/r/a b", &o), CT_ERR_FORMAT);
+	/* length-bounded: the bytes after n are not read */
+	assert_int_equal(ct_inspect_aws_arn("arn:aws:iam::123456789012:role/abcdef",
+	    strlen("arn:aws:iam::123456789012:role/a"), &o), 0);
+	assert_string_equal(json_string_value(json_object_get(o, "role")), "a");
+	json_decref(o);
+}
+
 /* ---- awscreds ---- */
 
 static char tmpdir[256];
@@ -696,6 +759,7 @@ main(void)
 		cmocka_unit_test(test_duration_check),
 		cmocka_unit_test(test_policy_prepare),
 		cmocka_unit_test(test_urlencode),
+		cmocka_unit_test(test_inspect_arn),
 		cmocka_unit_test_setup_teardown(test_creds_env, creds_setup, creds_teardown),
 		cmocka_unit_test_setup_teardown(test_creds_files, creds_setup, creds_teardown),
 		cmocka_unit_test_setup_teardown(test_creds_paths_and_errors, creds_setup,
