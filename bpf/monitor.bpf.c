@@ -484,7 +484,12 @@ int ct_recvmsg6(struct bpf_sock_addr *ctx)
 	return 1;
 }
 
-/* Raw and packet sockets: recorded; refused in enforce mode. */
+/*
+ * Raw sockets: recorded; refused in enforce mode.  The agent has no CAP_NET_RAW, so it only
+ * gets this far inside a user namespace of its own.  Packet (AF_PACKET) sockets never pass
+ * this hook (it runs for inet sockets only); without CAP_NET_RAW in the host's network
+ * namespace they can only reach a namespace the agent made, which has no way out.
+ */
 SEC("cgroup/sock_create")
 int ct_sock_create(struct bpf_sock *sk)
 {

@@ -59,7 +59,7 @@ print_summary(json_t *s)
 				break;
 			off += (size_t)n;
 		}
-		fprintf(stderr, "    %-36s %s port %-12s %lld allowed, %lld denied\n",
+		fprintf(stderr, "    %-36s %s port %-12s %lld let through, %lld denied\n",
 		    json_string_value(json_object_get(d, "name")),
 		    json_is_true(json_object_get(d, "direct_ip")) ? "(direct-IP)" : "           ",
 		    ports, (long long)json_integer_value(json_object_get(d, "connects")),

@@ -163,12 +163,33 @@ attach_cgroup(struct bpf_program *prog, struct bpf_link **link, int cgfd)
 	return 0;
 }
 
+/* The `const volatile` settings, between open and load. */
+static int
+configure(struct monitor_bpf *s, const struct ct_monitor_params *p)
+{
+	uint32_t ip4;
+
+	s->rodata->cfg_enforce = p->enforce != 0;
+	s->rodata->cfg_have_policy = p->have_policy != 0;
+	s->rodata->cfg_dns_redirect = p->dns_redirect != 0;
+	memcpy(&ip4, p->dns_ip4, 4);
+	s->rodata->cfg_dns_ip4 = ip4;
+	s->rodata->cfg_dns_have6 = p->dns_have6 != 0;
+	memcpy((void *)s->rodata->cfg_dns_ip6, p->dns_ip6, 16);
+	s->rodata->cfg_dns_port_udp = p->dns_port_udp;
+	s->rodata->cfg_dns_port_tcp = p->dns_port_tcp;
+	s->rodata->cfg_wakeup_bytes = p->wakeup_bytes;
+	if (p->ringbuf_bytes != 0)
+		return bpf_map__set_max_entries(s->maps.events, p->ringbuf_bytes);
+	return 0;
+}
+
 int
 ct_monitor_open(struct ct_monitor **out, const struct ct_monitor_params *p)
 {
 	struct ct_monitor *m = NULL;
 	struct monitor_bpf *s;
-	uint32_t key = 0, ip4;
+	uint32_t key = 0;
 	int err, cgfd = p->cgroup_fd, r = CT_ERR_INTERNAL;
 
 	*out = NULL;
@@ -184,18 +205,7 @@ ct_monitor_open(struct ct_monitor **out, const struct ct_monitor_params *p)
 		r = bpf_fail(-errno, "open the BPF object");
 		goto out;
 	}
-	s->rodata->cfg_enforce = p->enforce != 0;
-	s->rodata->cfg_have_policy = p->have_policy != 0;
-	s->rodata->cfg_dns_redirect = p->dns_redirect != 0;
-	memcpy(&ip4, p->dns_ip4, 4);
-	s->rodata->cfg_dns_ip4 = ip4;
-	s->rodata->cfg_dns_have6 = p->dns_have6 != 0;
-	memcpy((void *)s->rodata->cfg_dns_ip6, p->dns_ip6, 16);
-	s->rodata->cfg_dns_port_udp = p->dns_port_udp;
-	s->rodata->cfg_dns_port_tcp = p->dns_port_tcp;
-	s->rodata->cfg_wakeup_bytes = p->wakeup_bytes;
-	if (p->ringbuf_bytes != 0 &&
-	    (err = bpf_map__set_max_entries(s->maps.events, p->ringbuf_bytes)) != 0) {
+	if ((err = configure(s, p)) != 0) {
 		r = bpf_fail(err, "size the ring buffer");
 		goto out;
 	}
@@ -215,6 +225,7 @@ ct_monitor_open(struct ct_monitor **out, const struct ct_monitor_params *p)
 		r = bpf_fail(-errno, "attach the BPF tracing programs");
 		goto out;
 	}
+
 	if ((r = attach_cgroup(s->progs.ct_connect4, &s->links.ct_connect4, cgfd)) != 0 ||
 	    (r = attach_cgroup(s->progs.ct_connect6, &s->links.ct_connect6, cgfd)) != 0 ||
 	    (r = attach_cgroup(s->progs.ct_sendmsg4, &s->links.ct_sendmsg4, cgfd)) != 0 ||

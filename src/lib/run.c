@@ -128,6 +128,13 @@ struct ct_run {
 	int started;
 	int finished;
 
+	/* DNS events wait here to be merged in time order with the BPF records */
+	struct dnsq {
+		int64_t time_us;
+		json_t *ev;
+	} *dq;
+	size_t dq_len, dq_cap, dq_head, dq_limit;
+
 	/* the sink */
 	pthread_mutex_t mu;
 	int sink_err;
@@ -432,7 +439,8 @@ summary_dest(struct ct_run *r, json_t *ev, const char *verdict)
 	label = json_array_size(names) > 0 ? json_string_value(json_array_get(names, 0)) : dst;
 	if ((d = json_object_get(r->dest, label)) == NULL) {
 		d = json_pack("{s:s, s:b, s:i, s:i, s:{}, s:{}}", "name", label,
-		    "direct_ip", json_array_size(names) == 0, "connects", 0, "denied", 0,
+		    "direct_ip", json_is_array(names) && json_array_size(names) == 0,
+		    "connects", 0, "denied", 0,
 		    "addresses", "ports");
 		if (d == NULL || json_object_set_new(r->dest, label, d) != 0)
 			return;
@@ -583,10 +591,13 @@ on_net_event(struct ct_run *r, const struct ct_mon_net *e)
 		json_object_set_new(ev, "dport", json_integer(e->dport));
 		if (e->flags & CT_MONF_PROXY)
 			json_object_set_new(ev, "dns_proxy", json_true());
-		names = names_for(r, e->family, e->daddr);
-		json_object_set_new(ev, "direct_ip", json_boolean(json_array_size(names) == 0 &&
-		    !(e->flags & CT_MONF_PROXY)));
-		json_object_set_new(ev, "names", names);
+		if (r->px != NULL) {
+			/* with no proxy (audit mode, it failed to start) names are unknown */
+			names = names_for(r, e->family, e->daddr);
+			json_object_set_new(ev, "direct_ip", json_boolean(json_array_size(names) ==
+			    0 && !(e->flags & CT_MONF_PROXY)));
+			json_object_set_new(ev, "names", names);
+		}
 	}
 	if (!is_unspec(e->saddr) || e->sport != 0) {
 		set_addr(ev, "src", e->family, e->saddr);
@@ -678,11 +689,51 @@ on_proc_event(struct ct_run *r, const struct ct_mon_proc *e)
 	return rc;
 }
 
+/*
+ * Sink the queued DNS events older than `before` (all when before is 0), but only those
+ * queued before the current pump began (dq_limit): the BPF records of the same moment are
+ * then already in the ring buffer, so the log comes out in time order.
+ */
+static int
+dns_flush(struct ct_run *r, int64_t before)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&r->mu);
+	while (r->dq_head < r->dq_limit && rc == 0) {
+		struct dnsq *q = &r->dq[r->dq_head];
+
+		if (before != 0 && q->time_us > before)
+			break;
+		r->dq_head++;
+		rc = sink_locked(r, q->ev, q->time_us, 0, 0);
+		q->ev = NULL;
+	}
+	if (r->dq_head == r->dq_len) {
+		r->dq_head = r->dq_len = r->dq_limit = 0;
+	}
+	pthread_mutex_unlock(&r->mu);
+	return rc;
+}
+
+static void
+dns_mark(struct ct_run *r)
+{
+	pthread_mutex_lock(&r->mu);
+	r->dq_limit = r->dq_len;
+	pthread_mutex_unlock(&r->mu);
+}
+
 static int
 on_bpf_record(void *arg, const void *rec, size_t len)
 {
 	struct ct_run *r = arg;
 	const struct ct_mon_hdr *h = rec;
+	int rc;
+
+	if (r->dq_head < r->dq_limit &&
+	    (rc = dns_flush(r, ct_monitor_wall_us(r->mon, h->ts_ns))) != 0)
+		return rc;
 
 	switch (h->type) {
 	case CT_MON_CONNECT:
@@ -732,7 +783,31 @@ on_dns_event(const struct ct_dns_event *dev, void *arg)
 		json_object_set_new(d, "queries",
 		    json_integer(json_integer_value(json_object_get(d, "queries")) + 1));
 	}
-	sink_locked(r, ev, dev->time_us, 0, 0);
+	if (r->dq_len == r->dq_cap) {
+		size_t ncap = r->dq_cap == 0 ? 64 : r->dq_cap * 2;
+		struct dnsq *n = reallocarray(r->dq, ncap, sizeof(*n));
+
+		if (n == NULL) {
+			json_decref(ev);
+			if (r->sink_err == 0)
+				r->sink_err = ct_error(CT_ERR_NOMEM, "out of memory");
+			pthread_mutex_unlock(&r->mu);
+			return;
+		}
+		r->dq = n;
+		r->dq_cap = ncap;
+	}
+	/* in time order: a fast answer may be reported before a slow one asked earlier */
+	{
+		size_t i = r->dq_len++;
+
+		while (i > r->dq_limit && r->dq[i - 1].time_us > dev->time_us) {
+			r->dq[i] = r->dq[i - 1];
+			i--;
+		}
+		r->dq[i].time_us = dev->time_us;
+		r->dq[i].ev = ev;
+	}
 	pthread_mutex_unlock(&r->mu);
 }
 
@@ -764,7 +839,7 @@ on_seccomp_event(void *arg, const struct ct_seccomp_event *se)
 	char comm[32], pb[16];
 	struct proc_ent *pe;
 	const char *exe;
-	json_t *ev, *names;
+	json_t *ev;
 	pid_t ppid;
 
 	read_proc_comm(se->pid, comm, sizeof(comm));
@@ -784,9 +859,6 @@ on_seccomp_event(void *arg, const struct ct_seccomp_event *se)
 	    sizeof(pb))));
 	set_addr(ev, "dst", se->family, se->addr);
 	json_object_set_new(ev, "dport", json_integer(se->port));
-	names = names_for(r, se->family, se->addr);
-	json_object_set_new(ev, "direct_ip", json_boolean(json_array_size(names) == 0));
-	json_object_set_new(ev, "names", names);
 	if (se->v4mapped)
 		json_object_set_new(ev, "v4mapped", json_true());
 	if (ct_netpolicy_is_metadata(se->family, se->addr))
@@ -1351,7 +1423,6 @@ fork_agent(struct ct_run *r)
 		rc = ct_error(CT_ERR_SYSTEM, "cannot create a socket pair");
 		goto out;
 	}
-	r->start_us = ct_now_us();
 	if ((pid = fork()) < 0) {
 		rc = ct_error(CT_ERR_SYSTEM, "cannot fork");
 		goto out;
@@ -1533,6 +1604,7 @@ ct_run_start(struct ct_run **out, const struct ct_run_params *p)
 			goto out;
 		r->weakness = ct_seccomp_mon_weakness();
 	}
+	r->start_us = ct_now_us();
 	if ((rc = db_begin_run(r)) != 0)
 		goto out;
 	if ((rc = fork_agent(r)) != 0)
@@ -1597,7 +1669,10 @@ pump(struct ct_run *r, int timeout_ms)
 	pf[n++].events = POLLIN;
 	if (poll(pf, (nfds_t)n, timeout_ms) < 0 && errno != EINTR)
 		return ct_error(CT_ERR_SYSTEM, "poll");
+	dns_mark(r);
 	if (r->mon != NULL && (rc = ct_monitor_consume(r->mon)) < 0)
+		return rc;
+	if ((rc = dns_flush(r, 0)) != 0)
 		return rc;
 	if (r->sm != NULL && (pf[0].revents & POLLIN) && (rc = ct_seccomp_mon_handle(r->sm)) < 0)
 		return rc;
@@ -1691,10 +1766,15 @@ ct_run_wait(struct ct_run *r)
 			goto fail;
 	}
 	if (r->px != NULL) {
+		/* no client is left: stop the proxy, so that its last events are in */
 		ct_dnsproxy_get_stats(r->px, &r->dstats);
 		r->have_dstats = 1;
+		ct_dnsproxy_stop(r->px);
+		r->px = NULL;
 	}
-	rc = 0;
+	dns_mark(r);
+	if ((rc = dns_flush(r, 0)) != 0)
+		goto fail;
 	r->end_us = ct_now_us();
 	if (r->have_cg)
 		ct_cgroup_populated(&r->cg, &populated);
@@ -1948,6 +2028,9 @@ ct_run_free(struct ct_run *r)
 	for (i = 0; i < r->nenvp; i++)
 		free(r->envp[i]);
 	free(r->envp);
+	for (i = r->dq_head; i < r->dq_len; i++)
+		json_decref(r->dq[i].ev);
+	free(r->dq);
 	for (i = 0; i < r->procs_cap; i++)
 		free(r->procs[i].exe);
 	free(r->procs);

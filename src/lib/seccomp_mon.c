@@ -428,6 +428,7 @@ ct_seccomp_mon_handle(struct ct_seccomp_mon *m)
 	size_t len;
 	int allow = 1, skip, rc = 0, nr;
 
+	memset(req, 0, sizeof(*req));	/* the kernel refuses a dirty buffer (EINVAL) */
 	if (seccomp_notify_receive(m->fd, req) != 0) {
 		/* the target died before we looked, or a signal: nothing to answer */
 		if (errno == ENOENT || errno == EINTR || errno == 0)
