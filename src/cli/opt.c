@@ -137,6 +137,9 @@ parse_options(int argc, char **argv, const struct opt *opts, const struct cmd_he
 		if (a[1] == '-') {
 			eq = strchr(a + 2, '=');
 			namelen = eq != NULL ? (size_t)(eq - (a + 2)) : strlen(a + 2);
+			/* an argument pasted with newlines is not echoed beyond its first line */
+			if (strcspn(a + 2, "\n") < namelen)
+				namelen = strcspn(a + 2, "\n");
 			for (o = opts; o != NULL && o->type != OPT_END; o++)
 				if (strlen(o->name) == namelen &&
 				    strncmp(o->name, a + 2, namelen) == 0)
