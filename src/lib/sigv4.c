@@ -290,6 +290,8 @@ hdr_make(struct hdr *h, const char *name, const char *value, size_t order)
 	int r, space = 0;
 
 	memset(h, 0, sizeof(*h));
+	if (name == NULL || value == NULL)
+		return ct_error(CT_ERR_INVALID, "header without a name or value");
 	n = strnlen(name, 257);
 	if (n == 0 || n > 256)
 		return ct_error(CT_ERR_INVALID, "header name '%.64s' is empty or too long", name);

@@ -958,6 +958,10 @@ parse_answer(const char *action, const char *body, size_t len, struct ct_sts_res
 		    action);
 		goto out;
 	}
+	if (f[ARID].value != NULL && !printable(f[ARID].value, 1, 256)) {
+		r = ct_error(CT_ERR_FORMAT, "sts answer to %s: bad AssumedRoleId", action);
+		goto out;
+	}
 	if (f[SRCID].value != NULL && !printable(f[SRCID].value, 1, 64)) {
 		r = ct_error(CT_ERR_FORMAT, "sts answer to %s: bad SourceIdentity", action);
 		goto out;
