@@ -18,7 +18,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 
-#define MAXLINES 64
+#define MAXLINES 128
 
 struct lines {
 	uint8_t *data;
@@ -247,6 +247,54 @@ test_plaso_and_loghub(void **state)
 	free(l.data);
 }
 
+/* Our own sshd's -E log (t0110, OpenSSH 9.2p1, CR LF line ends): four logins, ten refusals. */
+static void
+test_openssh92_log(void **state)
+{
+	struct ct_sshd_auth a;
+	struct lines l;
+	size_t i;
+	int accepted = 0, failed = 0, certs = 0, r;
+
+	(void)state;
+	load_lines("openssh92_sshd_E.log", &l);
+	assert_int_equal(l.n, 63);
+	for (i = 0; i < l.n; i++) {
+		assert_true(l.len[i] > 0 && l.v[i][l.len[i] - 1] == '\r');
+		r = ct_sshd_auth_parse(l.v[i], l.len[i], &a);
+		if (r == CT_ERR_NOTFOUND)
+			continue;
+		if (r != 0)
+			fail_msg("line %zu: %s", i + 1, ct_errmsg(r));
+		assert_string_equal(a.user, "ctssh");
+		assert_string_equal(a.addr, "127.0.0.1");
+		if (a.outcome == CT_SSHD_ACCEPTED)
+			accepted++;
+		if (a.outcome == CT_SSHD_FAILED)
+			failed++;
+		if (a.is_cert) {
+			certs++;
+			assert_int_equal(strncmp(a.key_id, "ironclaw-task-08d61d901def17d6-", 31), 0);
+			assert_int_equal(strlen(a.key_id), 39);
+			assert_int_equal(strncmp(a.ca_fp, "SHA256:", 7), 0);
+			assert_null(strchr(a.ca_fp, '\r'));
+		}
+	}
+	assert_int_equal(accepted, 4);
+	assert_int_equal(failed, 10);
+	assert_int_equal(certs, 9);	/* 4 accepted, 5 refused certificates */
+	/* line 6: the first login, every field */
+	assert_int_equal(ct_sshd_auth_parse(l.v[5], l.len[5], &a), 0);
+	assert_int_equal(a.port, 35870);
+	assert_string_equal(a.key_type, "ED25519-CERT");
+	assert_string_equal(a.key_id, "ironclaw-task-08d61d901def17d6-fe1df3f2");
+	assert_string_equal(a.serial_str, "3293596380492212810");
+	assert_string_equal(a.ca_fp, "SHA256:3+sXyQIYu0cCEELGJe/phV4ttQDJ81RB6mhag2zAC5k");
+	/* "Accepted certificate ID ..." (VERBOSE) carries no user or address: not an outcome */
+	assert_int_equal(ct_sshd_auth_parse(l.v[2], l.len[2], &a), CT_ERR_NOTFOUND);
+	free(l.data);
+}
+
 static void
 test_malformed_and_limits(void **state)
 {
@@ -360,6 +408,7 @@ main(void)
 		cmocka_unit_test(test_cert_logins_fixture),
 		cmocka_unit_test(test_fail2ban_fixture),
 		cmocka_unit_test(test_plaso_and_loghub),
+		cmocka_unit_test(test_openssh92_log),
 		cmocka_unit_test(test_malformed_and_limits),
 		cmocka_unit_test(test_every_truncation),
 		cmocka_unit_test(test_inspect_json),
