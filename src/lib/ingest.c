@@ -33,6 +33,7 @@
 #include "util/timeutil.h"
 
 #define TASK_MARK "-task-"
+#define PROXY_MARK "\"audit\""	/* IronClaw proxy lines are always kept */
 #define PROGRESS_EVERY (4u << 20)
 
 static const char *const format_names[CT_FMT_COUNT] = {
@@ -150,8 +151,15 @@ strset_free(struct strset *s)
 
 /* ---- the prefilter: any needle in a record? ---- */
 
+/*
+ * Candidates are found 16 positions at a time by the needles' first two bytes (SSE2: two
+ * overlapping loads, a compare pair per distinct prefix); a candidate is confirmed by a
+ * bitmap of the hashed first four bytes and then a set lookup per needle length.  With more
+ * distinct prefixes than MAX_PAIRS every position goes through the bitmap instead.
+ */
 #define NEEDLE_MIN 4
 #define NEEDLE_LENS 16
+#define MAX_PAIRS 6
 
 struct needles {
 	struct strset set;
@@ -159,6 +167,9 @@ struct needles {
 	size_t lens[NEEDLE_LENS];	/* distinct needle lengths */
 	int nlens;
 	int overflow;			/* too many distinct lengths: hits always parse */
+	uint8_t pair[MAX_PAIRS][2];	/* distinct first two bytes */
+	int npairs;
+	int many_pairs;
 };
 
 static inline uint32_t
@@ -181,6 +192,18 @@ needle_add(struct needles *nd, const char *s, size_t n)
 		return r;
 	i = (int)anchor_hash((const uint8_t *)s);
 	nd->bitmap[i / 64] |= (uint64_t)1 << (i % 64);
+	for (i = 0; i < nd->npairs; i++)
+		if (nd->pair[i][0] == (uint8_t)s[0] && nd->pair[i][1] == (uint8_t)s[1])
+			break;
+	if (i == nd->npairs) {
+		if (nd->npairs < MAX_PAIRS) {
+			nd->pair[i][0] = (uint8_t)s[0];
+			nd->pair[i][1] = (uint8_t)s[1];
+			nd->npairs++;
+		} else {
+			nd->many_pairs = 1;
+		}
+	}
 	for (i = 0; i < nd->nlens; i++)
 		if (nd->lens[i] == n)
 			return 0;
@@ -191,26 +214,64 @@ needle_add(struct needles *nd, const char *s, size_t n)
 	return 0;
 }
 
-static int
-needle_hit(const struct needles *nd, const uint8_t *p, size_t n)
+static inline int
+needle_at(const struct needles *nd, const uint8_t *p, size_t n, size_t i)
 {
-	size_t i, end;
 	uint32_t h;
 	int k;
 
-	if (n < NEEDLE_MIN)
+	if (i + NEEDLE_MIN > n)
 		return 0;
-	end = n - NEEDLE_MIN + 1;
-	for (i = 0; i < end; i++) {
-		h = anchor_hash(p + i);
-		if (((nd->bitmap[h / 64] >> (h % 64)) & 1) == 0)
-			continue;
-		if (nd->overflow)
+	h = anchor_hash(p + i);
+	if (((nd->bitmap[h / 64] >> (h % 64)) & 1) == 0)
+		return 0;
+	if (nd->overflow)
+		return 1;
+	for (k = 0; k < nd->nlens; k++)
+		if (i + nd->lens[k] <= n && strset_has(&nd->set, p + i, nd->lens[k]))
 			return 1;
-		for (k = 0; k < nd->nlens; k++)
-			if (i + nd->lens[k] <= n && strset_has(&nd->set, p + i, nd->lens[k]))
-				return 1;
+	return 0;
+}
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+static int
+needle_hit(const struct needles *nd, const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	if (n < NEEDLE_MIN || nd->set.n == 0)
+		return 0;
+#if defined(__SSE2__)
+	if (!nd->many_pairs) {
+		__m128i b0[MAX_PAIRS], b1[MAX_PAIRS], v0, v1;
+		uint32_t m;
+		int k;
+
+		for (k = 0; k < nd->npairs; k++) {
+			b0[k] = _mm_set1_epi8((char)nd->pair[k][0]);
+			b1[k] = _mm_set1_epi8((char)nd->pair[k][1]);
+		}
+		for (; i + 17 <= n; i += 16) {
+			v0 = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+			v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 1));
+			m = 0;
+			for (k = 0; k < nd->npairs; k++)
+				m |= (uint32_t)_mm_movemask_epi8(_mm_and_si128(
+				    _mm_cmpeq_epi8(v0, b0[k]), _mm_cmpeq_epi8(v1, b1[k])));
+			while (m != 0) {
+				if (needle_at(nd, p, n, i + (size_t)__builtin_ctz(m)))
+					return 1;
+				m &= m - 1;
+			}
+		}
 	}
+#endif
+	for (; i + NEEDLE_MIN <= n; i++)
+		if (needle_at(nd, p, n, i))
+			return 1;
 	return 0;
 }
 
@@ -225,6 +286,7 @@ struct ct_ingest {
 	struct needles fresh;		/* keys first seen in this pass of a file */
 	struct needles pass;		/* the keys a repass looks for */
 	int nfresh;
+	struct ct_jdoc doc;		/* reused for every record */
 	sqlite3_stmt *ins;
 	EVP_MD_CTX *md;
 };
@@ -242,6 +304,25 @@ add_key(struct ct_ingest *in, const char *s)
 	if (strstr(s, TASK_MARK) == NULL && (r = needle_add(&in->nd, s, strlen(s))) < 0)
 		return r;
 	return 0;
+}
+
+/*
+ * A token id reaches logs as Kubernetes' "JTI=<jti>" credential id only; as a needle with
+ * that prefix it shares one candidate pair with every other jti.
+ */
+static int
+add_jti(struct ct_ingest *in, const char *jti)
+{
+	char buf[256];
+	int r;
+
+	if (jti == NULL || *jti == '\0')
+		return 0;
+	if ((r = strset_add(&in->keys, jti, strlen(jti))) < 0)
+		return r;
+	if ((size_t)snprintf(buf, sizeof(buf), "JTI=%s", jti) >= sizeof(buf))
+		return 0;
+	return needle_add(&in->nd, buf, strlen(buf));
 }
 
 static void
@@ -287,7 +368,7 @@ load_cred(const struct ct_cred *c, void *arg)
 	int r;
 
 	if ((r = add_key(in, c->access_key_id)) != 0 || (r = add_key(in, c->session_name)) != 0 ||
-	    (r = add_key(in, c->source_identity)) != 0 || (r = add_key(in, c->jti)) != 0 ||
+	    (r = add_key(in, c->source_identity)) != 0 || (r = add_jti(in, c->jti)) != 0 ||
 	    (r = add_key(in, c->subject)) != 0 || (r = add_key(in, c->key_id)) != 0 ||
 	    (r = add_key(in, c->principal)) != 0 || (r = add_key(in, c->assumed_role_arn)) != 0)
 		return r;
@@ -333,7 +414,8 @@ ct_ingest_new(struct ct_ingest **out, struct ct_store *st, const struct ct_inges
 		r = ct_error(CT_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((r = needle_add(&in->nd, TASK_MARK, strlen(TASK_MARK))) != 0)
+	if ((r = needle_add(&in->nd, TASK_MARK, strlen(TASK_MARK))) != 0 ||
+	    (r = needle_add(&in->nd, PROXY_MARK, strlen(PROXY_MARK))) != 0)
 		goto out;
 	if ((r = ct_cred_foreach(st, NULL, load_cred, in)) != 0)
 		goto out;
@@ -384,6 +466,7 @@ ct_ingest_free(struct ct_ingest *in)
 	strset_free(&in->nd.set);
 	strset_free(&in->fresh.set);
 	strset_free(&in->pass.set);
+	ct_jdoc_release(&in->doc);
 	free(in);
 }
 
@@ -573,62 +656,72 @@ store_event(struct fctx *f, const struct ct_pevent *ev, const uint8_t *raw, size
 	return 0;
 }
 
-typedef json_t *(*getter_fn)(json_t *, const char *);
-
-static json_t *
-get_exact(json_t *o, const char *k)
+static int
+has(struct ct_jdoc *d, const char *k, int icase)
 {
-	return json_object_get(o, k);
+	int i = ct_jdoc_get(d, 0, k);
+
+	/* ct_jdoc_get falls back to case-insensitive names by itself; refuse those first */
+	if (i < 0)
+		return 0;
+	if (!icase) {
+		size_t kl = strlen(k);
+		const struct ct_jnode *key = &d->nodes[i - 1];
+
+		return key->len == kl && memcmp(d->p + key->start, k, kl) == 0;
+	}
+	return 1;
 }
 
-static const char *
-gstr(getter_fn get, json_t *o, const char *k)
+/* member k is a string equal to want (or starting with it, when prefix) */
+static int
+str_is(struct ct_jdoc *d, const char *k, const char *want, int prefix)
 {
-	json_t *v = get(o, k);
+	int i = ct_jdoc_get(d, 0, k);
+	size_t n = strlen(want);
 
-	return json_is_string(v) ? json_string_value(v) : NULL;
+	return ct_jdoc_type(d, i) == CT_JSTR && d->nodes[i].len >= n &&
+	    (prefix || d->nodes[i].len == n) && memcmp(d->p + d->nodes[i].start, want, n) == 0;
 }
 
 static enum ct_ingest_format
-detect_with(json_t *rec, getter_fn get)
+detect_with(struct ct_jdoc *d, int ic)
 {
-	json_t *v;
-	const char *s;
+	int k;
 
-	if (get(rec, "CloudTrailEvent") != NULL || get(rec, "eventSource") != NULL ||
-	    get(rec, "eventVersion") != NULL ||
-	    (get(rec, "eventName") != NULL && get(rec, "eventTime") != NULL))
+	if (has(d, "CloudTrailEvent", ic) || has(d, "eventSource", ic) ||
+	    has(d, "eventVersion", ic) || (has(d, "eventName", ic) && has(d, "eventTime", ic)))
 		return CT_FMT_CLOUDTRAIL;
-	if (get(rec, "protoPayload") != NULL ||
-	    (get(rec, "logName") != NULL && get(rec, "insertId") != NULL))
+	if (has(d, "protoPayload", ic) || (has(d, "logName", ic) && has(d, "insertId", ic)))
 		return CT_FMT_GCP;
-	if (get(rec, "auditID") != NULL || get(rec, "verb") != NULL ||
-	    ((s = gstr(get, rec, "apiVersion")) != NULL && strncmp(s, "audit.k8s.io", 12) == 0) ||
-	    ((s = gstr(get, rec, "category")) != NULL && strcmp(s, "kube-audit") == 0) ||
-	    ((v = get(rec, "kind")) != NULL && !json_is_string(v)) ||
-	    ((s = gstr(get, rec, "kind")) != NULL && strcmp(s, "Event") == 0))
+	k = ct_jdoc_get(d, 0, "kind");
+	if (has(d, "auditID", ic) || has(d, "verb", ic) ||
+	    str_is(d, "apiVersion", "audit.k8s.io", 1) ||
+	    str_is(d, "category", "kube-audit", 0) ||
+	    (k >= 0 && ct_jdoc_type(d, k) != CT_JSTR) || str_is(d, "kind", "Event", 0))
 		return CT_FMT_K8S;
-	if (json_is_string(get(rec, "type")) && (get(rec, "request") != NULL ||
-	    get(rec, "response") != NULL || get(rec, "auth") != NULL))
+	k = ct_jdoc_get(d, 0, "type");
+	if (ct_jdoc_type(d, k) == CT_JSTR && (has(d, "request", ic) || has(d, "response", ic) ||
+	    has(d, "auth", ic)))
 		return CT_FMT_VAULT;
-	if (get(rec, "audit") != NULL && get(rec, "msg") != NULL)
+	if (has(d, "audit", ic) && has(d, "msg", ic))
 		return CT_FMT_IRONPROXY;
-	if (get(rec, "MESSAGE") != NULL && (get(rec, "SYSLOG_IDENTIFIER") != NULL ||
-	    get(rec, "__REALTIME_TIMESTAMP") != NULL))
+	if (has(d, "MESSAGE", ic) && (has(d, "SYSLOG_IDENTIFIER", ic) ||
+	    has(d, "__REALTIME_TIMESTAMP", ic)))
 		return CT_FMT_SSHD;
 	return CT_FMT_AUTO;
 }
 
 enum ct_ingest_format
-ct_ingest_detect(json_t *rec)
+ct_ingest_detect(struct ct_jdoc *d)
 {
 	enum ct_ingest_format f;
 
-	if (!json_is_object(rec))
+	if (ct_jdoc_type(d, 0) != CT_JOBJ)
 		return CT_FMT_AUTO;
-	/* exact names first (cheap); then as Athena and Panther lower-case them */
-	if ((f = detect_with(rec, get_exact)) == CT_FMT_AUTO)
-		f = detect_with(rec, ct_jget);
+	/* exact names first; then as Athena and Panther lower-case them */
+	if ((f = detect_with(d, 0)) == CT_FMT_AUTO)
+		f = detect_with(d, 1);
 	return f;
 }
 
@@ -676,37 +769,44 @@ json_record(struct fctx *f, const struct ct_jrec *rec)
 	if (f->repass && !needle_hit(&in->pass, rec->p, rec->len))
 		return 0;
 	/* no needle: cannot concern a known credential (proxy lines are always kept) */
-	if (!f->repass && !in->o.all && !needle_hit(&in->nd, rec->p, rec->len) &&
-	    !((fmt == CT_FMT_AUTO || fmt == CT_FMT_IRONPROXY) &&
-	    memmem(rec->p, rec->len, "\"audit\"", 7) != NULL)) {
+	if (!f->repass && !in->o.all && !needle_hit(&in->nd, rec->p, rec->len)) {
 		f->stats->skipped++;
 		return 0;
 	}
-	j = json_loadb((const char *)rec->p, rec->len, 0, &jerr);
-	if (j == NULL && f->repass)
-		return 0;
-	if (j == NULL) {
-		snprintf(msg, sizeof(msg), "invalid JSON: %s", jerr.text);
-		reject(f, rec->offset + (jerr.position > 0 ? (uint64_t)jerr.position - 1 : 0), msg);
+	if (ct_jdoc_parse(&in->doc, rec->p, rec->len) != 0) {
+		ct_error_clear();
+		if (!f->repass) {
+			snprintf(msg, sizeof(msg), "invalid JSON: %s", in->doc.err);
+			reject(f, rec->offset + in->doc.err_off, msg);
+		}
 		return 0;
 	}
-	if (!json_is_object(j)) {
-		json_decref(j);
+	if (ct_jdoc_type(&in->doc, 0) != CT_JOBJ) {
 		if (!f->repass)
 			reject(f, rec->offset, "record is not a JSON object");
 		return 0;
 	}
-	if (fmt == CT_FMT_AUTO && (fmt = ct_ingest_detect(j)) == CT_FMT_AUTO) {
-		json_decref(j);
+	if (fmt == CT_FMT_AUTO && (fmt = ct_ingest_detect(&in->doc)) == CT_FMT_AUTO) {
 		if (!f->repass)
 			reject(f, rec->offset, "not a record of any known log format");
 		return 0;
 	}
 	ct_pevent_init(&ev);
+	if (fmt == CT_FMT_CLOUDTRAIL) {
+		r = ct_ingest_cloudtrail_parse(&in->doc, 0, &ev);
+		r = finish_event(f, &ev, r, rec->p, rec->len, rec->offset, fmt);
+		ct_pevent_release(&ev);
+		return r;
+	}
+	/* the other formats read jansson values: the record is valid JSON, so this parses */
+	if ((j = json_loadb((const char *)rec->p, rec->len, 0, &jerr)) == NULL) {
+		if (!f->repass) {
+			snprintf(msg, sizeof(msg), "invalid JSON: %s", jerr.text);
+			reject(f, rec->offset, msg);
+		}
+		return 0;
+	}
 	switch (fmt) {
-	case CT_FMT_CLOUDTRAIL:
-		r = ct_ingest_cloudtrail_parse(j, &ev);
-		break;
 	case CT_FMT_GCP:
 		r = ct_ingest_gcp_parse(j, &ev);
 		break;

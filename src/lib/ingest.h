@@ -19,6 +19,8 @@
 
 #include <jansson.h>
 
+#include "lib/jscan.h"
+
 struct ct_store;
 
 enum ct_ingest_format {
@@ -86,6 +88,8 @@ struct ct_pevent {
 	int nown;
 	json_t *hold[4];		/* parsed sub-documents the borrowed strings point into */
 	int nhold;
+	struct ct_jdoc *docs[4];	/* the same, for ct_jdoc parses (owned) */
+	int ndocs;
 };
 
 void ct_pevent_init(struct ct_pevent *ev);
@@ -98,6 +102,8 @@ const char *ct_pevent_strndup(struct ct_pevent *ev, const char *s, size_t n);
 const char *ct_pevent_json(struct ct_pevent *ev, json_t *v);
 /* Keep a reference to a parsed document whose strings the event borrows. */
 int ct_pevent_hold(struct ct_pevent *ev, json_t *v);
+/* Parse n bytes into a new ct_jdoc the event owns; *out NULL when it is no valid JSON. */
+int ct_pevent_doc(struct ct_pevent *ev, const char *p, size_t n, struct ct_jdoc **out);
 
 /*
  * Parsers.  0: *ev filled.  CT_INGEST_SKIP: a record of that format that is no event
@@ -106,7 +112,8 @@ int ct_pevent_hold(struct ct_pevent *ev, json_t *v);
  */
 #define CT_INGEST_SKIP 1
 
-int ct_ingest_cloudtrail_parse(json_t *rec, struct ct_pevent *ev);
+/* CloudTrail is parsed from a ct_jdoc (the hot path of bulk ingest); root is its node. */
+int ct_ingest_cloudtrail_parse(struct ct_jdoc *doc, int root, struct ct_pevent *ev);
 int ct_ingest_gcp_parse(json_t *rec, struct ct_pevent *ev);
 int ct_ingest_vault_parse(json_t *rec, struct ct_pevent *ev);
 int ct_ingest_k8s_parse(json_t *rec, struct ct_pevent *ev);
@@ -122,7 +129,7 @@ int ct_ingest_journal_parse(json_t *rec, struct ct_pevent *ev, int64_t ref_us);
 int ct_ingest_sshd_parse(const char *line, size_t n, struct ct_pevent *ev, int64_t ref_us);
 
 /* The format of a parsed JSON record, or CT_FMT_AUTO when it looks like none. */
-enum ct_ingest_format ct_ingest_detect(json_t *rec);
+enum ct_ingest_format ct_ingest_detect(struct ct_jdoc *doc);
 
 /* ---- helpers shared by the parsers (ingest_util.c) ---- */
 

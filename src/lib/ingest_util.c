@@ -27,6 +27,10 @@ ct_pevent_release(struct ct_pevent *ev)
 		free(ev->own[i]);
 	for (i = 0; i < ev->nhold; i++)
 		json_decref(ev->hold[i]);
+	for (i = 0; i < ev->ndocs; i++) {
+		ct_jdoc_release(ev->docs[i]);
+		free(ev->docs[i]);
+	}
 	ct_pevent_init(ev);
 }
 
@@ -71,6 +75,26 @@ ct_pevent_hold(struct ct_pevent *ev, json_t *v)
 	if (ev->nhold >= (int)(sizeof(ev->hold) / sizeof(ev->hold[0])))
 		return ct_error(CT_ERR_LIMIT, "too many nested documents in one record");
 	ev->hold[ev->nhold++] = json_incref(v);
+	return 0;
+}
+
+int
+ct_pevent_doc(struct ct_pevent *ev, const char *p, size_t n, struct ct_jdoc **out)
+{
+	struct ct_jdoc *d;
+
+	*out = NULL;
+	if (ev->ndocs >= (int)(sizeof(ev->docs) / sizeof(ev->docs[0])))
+		return ct_error(CT_ERR_LIMIT, "too many nested documents in one record");
+	if ((d = malloc(sizeof(*d))) == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	ct_jdoc_init(d);
+	ev->docs[ev->ndocs++] = d;
+	if (ct_jdoc_parse(d, (const uint8_t *)p, n) != 0) {
+		ct_error_clear();
+		return 0;
+	}
+	*out = d;
 	return 0;
 }
 

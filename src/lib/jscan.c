@@ -7,8 +7,10 @@
  * Every state survives a refill, so a record may straddle any number of reads, and a record
  * that outgrows max_record is dropped from the buffer while its end is still tracked.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/jscan.h"
 #include "util/err.h"
@@ -608,5 +610,528 @@ ct_jscan_next(struct ct_jscan *s, struct ct_jrec *rec)
 			s->rec_off = s->base + s->pos;
 			return 1;
 		}
+	}
+}
+
+/* ---- ct_jdoc: one record, parsed into a flat node array ---- */
+
+void
+ct_jdoc_init(struct ct_jdoc *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+void
+ct_jdoc_release(struct ct_jdoc *d)
+{
+	free(d->nodes);
+	free(d->arena);
+	ct_jdoc_init(d);
+}
+
+static int
+jd_fail(struct ct_jdoc *d, size_t off, const char *what)
+{
+	snprintf(d->err, sizeof(d->err), "%s", what);
+	d->err_off = off;
+	return ct_error(CT_ERR_FORMAT, "invalid JSON: %s at offset %zu", what, off);
+}
+
+static int
+jd_node(struct ct_jdoc *d, int type, size_t start)
+{
+	struct ct_jnode *nn;
+	size_t ncap;
+
+	if (d->nn == d->ncap) {
+		ncap = d->ncap == 0 ? 256 : d->ncap * 2;
+		if ((nn = realloc(d->nodes, ncap * sizeof(*nn))) == NULL)
+			return -1;
+		d->nodes = nn;
+		d->ncap = ncap;
+	}
+	nn = &d->nodes[d->nn];
+	nn->type = (uint8_t)type;
+	nn->start = (uint32_t)start;
+	nn->len = 0;
+	nn->next = 0;
+	nn->esc = 0;
+	return (int)d->nn++;
+}
+
+/* Length of a valid UTF-8 sequence at p (1-4), or 0. */
+static size_t
+utf8_len(const uint8_t *p, size_t n)
+{
+	uint32_t c;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+			return 0;
+		c = ((uint32_t)(p[0] & 0x0f) << 12) | ((uint32_t)(p[1] & 0x3f) << 6) | (p[2] & 0x3f);
+		return c >= 0x800 && (c < 0xd800 || c > 0xdfff) ? 3 : 0;
+	}
+	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[3] & 0xc0) != 0x80)
+			return 0;
+		c = ((uint32_t)(p[0] & 0x07) << 18) | ((uint32_t)(p[1] & 0x3f) << 12) |
+		    ((uint32_t)(p[2] & 0x3f) << 6) | (p[3] & 0x3f);
+		return c >= 0x10000 && c <= 0x10ffff ? 4 : 0;
+	}
+	return 0;
+}
+
+static int
+hexval(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int
+hex4(const uint8_t *p, uint32_t *out)
+{
+	int i, v;
+
+	*out = 0;
+	for (i = 0; i < 4; i++) {
+		if ((v = hexval(p[i])) < 0)
+			return -1;
+		*out = (*out << 4) | (uint32_t)v;
+	}
+	return 0;
+}
+
+/* bytes a string scan must stop at: '"', '\\', controls, non-ASCII */
+static const uint8_t str_stop[256] = {
+	[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 1,
+};
+
+/* A string starting after its opening quote at *pos; *pos ends after the closing quote. */
+static int
+jd_string(struct ct_jdoc *d, size_t *pos)
+{
+	const uint8_t *p = d->p;
+	size_t i = *pos, n = d->n, k;
+	uint32_t u, lo;
+	int node;
+
+	if ((node = jd_node(d, CT_JSTR, i)) < 0)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	for (;;) {
+		while (i < n && !str_stop[p[i]])
+			i++;
+		if (i >= n)
+			return jd_fail(d, i, "unterminated string");
+		if (p[i] == '"')
+			break;
+		if (p[i] == '\\') {
+			d->nodes[node].esc = 1;
+			if (i + 1 >= n)
+				return jd_fail(d, i, "unterminated string");
+			switch (p[i + 1]) {
+			case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+				i += 2;
+				break;
+			case 'u':
+				if (i + 6 > n || hex4(p + i + 2, &u) != 0)
+					return jd_fail(d, i, "invalid \\u escape");
+				i += 6;
+				if (u >= 0xdc00 && u <= 0xdfff)
+					return jd_fail(d, i - 6, "lone low surrogate");
+				if (u >= 0xd800 && u <= 0xdbff) {
+					if (i + 6 > n || p[i] != '\\' || p[i + 1] != 'u' ||
+					    hex4(p + i + 2, &lo) != 0 || lo < 0xdc00 || lo > 0xdfff)
+						return jd_fail(d, i - 6, "lone high surrogate");
+					i += 6;
+				}
+				break;
+			default:
+				return jd_fail(d, i, "invalid escape");
+			}
+			continue;
+		}
+		if (p[i] < 0x20)
+			return jd_fail(d, i, "control character in a string");
+		if ((k = utf8_len(p + i, n - i)) == 0)
+			return jd_fail(d, i, "invalid UTF-8");
+		i += k;
+	}
+	d->nodes[node].len = (uint32_t)(i - d->nodes[node].start);
+	d->nodes[node].next = (uint32_t)d->nn;
+	*pos = i + 1;
+	return 0;
+}
+
+static inline void
+jd_ws(const struct ct_jdoc *d, size_t *pos)
+{
+	size_t i = *pos;
+
+	while (i < d->n && is_ws(d->p[i]))
+		i++;
+	*pos = i;
+}
+
+static int
+jd_value(struct ct_jdoc *d, size_t *pos, int depth)
+{
+	const uint8_t *p = d->p;
+	size_t i, n = d->n, start;
+	int node, r, first;
+	uint8_t c;
+
+	jd_ws(d, pos);
+	i = *pos;
+	if (i >= n)
+		return jd_fail(d, i, "value expected");
+	c = p[i];
+	if (c == '"') {
+		*pos = i + 1;
+		return jd_string(d, pos);
+	}
+	if (c == '{' || c == '[') {
+		if (depth >= CT_JSCAN_MAX_DEPTH)
+			return jd_fail(d, i, "nested too deeply");
+		if ((node = jd_node(d, c == '{' ? CT_JOBJ : CT_JARR, i)) < 0)
+			return ct_error(CT_ERR_NOMEM, "out of memory");
+		i++;
+		first = 1;
+		for (;;) {
+			jd_ws(d, &i);
+			if (i >= n)
+				return jd_fail(d, i, c == '{' ? "unterminated object" :
+				    "unterminated array");
+			if (p[i] == (c == '{' ? '}' : ']') && first) {
+				i++;
+				break;
+			}
+			if (c == '{') {
+				if (p[i] != '"')
+					return jd_fail(d, i, "member name expected");
+				i++;
+				if ((r = jd_string(d, &i)) != 0)
+					return r;
+				jd_ws(d, &i);
+				if (i >= n || p[i] != ':')
+					return jd_fail(d, i, "':' expected");
+				i++;
+			}
+			if ((r = jd_value(d, &i, depth + 1)) != 0)
+				return r;
+			first = 0;
+			jd_ws(d, &i);
+			if (i < n && p[i] == ',') {
+				i++;
+				jd_ws(d, &i);
+				if (i < n && (p[i] == '}' || p[i] == ']'))
+					return jd_fail(d, i, "trailing comma");
+				continue;
+			}
+			if (i < n && p[i] == (c == '{' ? '}' : ']')) {
+				i++;
+				break;
+			}
+			return jd_fail(d, i, c == '{' ? "',' or '}' expected" :
+			    "',' or ']' expected");
+		}
+		d->nodes[node].len = (uint32_t)(i - d->nodes[node].start);
+		d->nodes[node].next = (uint32_t)d->nn;
+		*pos = i;
+		return 0;
+	}
+	start = i;
+	if (c == '-' || (c >= '0' && c <= '9')) {
+		if (p[i] == '-')
+			i++;
+		if (i < n && p[i] == '0')
+			i++;
+		else if (i < n && p[i] >= '1' && p[i] <= '9')
+			while (i < n && p[i] >= '0' && p[i] <= '9')
+				i++;
+		else
+			return jd_fail(d, start, "invalid number");
+		if (i < n && p[i] == '.') {
+			i++;
+			if (i >= n || p[i] < '0' || p[i] > '9')
+				return jd_fail(d, start, "invalid number");
+			while (i < n && p[i] >= '0' && p[i] <= '9')
+				i++;
+		}
+		if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+			i++;
+			if (i < n && (p[i] == '+' || p[i] == '-'))
+				i++;
+			if (i >= n || p[i] < '0' || p[i] > '9')
+				return jd_fail(d, start, "invalid number");
+			while (i < n && p[i] >= '0' && p[i] <= '9')
+				i++;
+		}
+		node = jd_node(d, CT_JNUM, start);
+	} else if (n - i >= 4 && memcmp(p + i, "true", 4) == 0) {
+		i += 4;
+		node = jd_node(d, CT_JTRUE, start);
+	} else if (n - i >= 5 && memcmp(p + i, "false", 5) == 0) {
+		i += 5;
+		node = jd_node(d, CT_JFALSE, start);
+	} else if (n - i >= 4 && memcmp(p + i, "null", 4) == 0) {
+		i += 4;
+		node = jd_node(d, CT_JNULL, start);
+	} else {
+		return jd_fail(d, i, "invalid value");
+	}
+	if (node < 0)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	d->nodes[node].len = (uint32_t)(i - start);
+	d->nodes[node].next = (uint32_t)d->nn;
+	*pos = i;
+	return 0;
+}
+
+int
+ct_jdoc_parse(struct ct_jdoc *d, const uint8_t *p, size_t n)
+{
+	size_t pos = 0, need;
+	char *na;
+	int r;
+
+	d->p = p;
+	d->n = n;
+	d->nn = 0;
+	d->alen = 0;
+	d->err[0] = '\0';
+	d->err_off = 0;
+	if (n > UINT32_MAX / 2)
+		return jd_fail(d, 0, "record too large");
+	/* every string and slice of the record, NUL-terminated, fits in 2n */
+	need = 2 * n + 64;
+	if (d->acap < need) {
+		if ((na = realloc(d->arena, need)) == NULL)
+			return ct_error(CT_ERR_NOMEM, "out of memory");
+		d->arena = na;
+		d->acap = need;
+	}
+	if ((r = jd_value(d, &pos, 0)) != 0)
+		return r;
+	jd_ws(d, &pos);
+	if (pos != n)
+		return jd_fail(d, pos, "data after the value");
+	return 0;
+}
+
+static char *
+jd_alloc(struct ct_jdoc *d, size_t n)
+{
+	char *p;
+
+	if (n > d->acap - d->alen)
+		return NULL;
+	p = d->arena + d->alen;
+	d->alen += n;
+	return p;
+}
+
+/* Unescape string node i into dst (room for len+1 bytes); returns the length. */
+static size_t
+jd_unescape(const struct ct_jdoc *d, int i, char *dst)
+{
+	const uint8_t *s = d->p + d->nodes[i].start;
+	size_t n = d->nodes[i].len, k = 0, j = 0;
+	uint32_t u, lo;
+
+	if (!d->nodes[i].esc) {
+		memcpy(dst, s, n);
+		dst[n] = '\0';
+		return n;
+	}
+	while (j < n) {
+		if (s[j] != '\\') {
+			dst[k++] = (char)s[j++];
+			continue;
+		}
+		switch (s[j + 1]) {
+		case 'b': dst[k++] = '\b'; break;
+		case 'f': dst[k++] = '\f'; break;
+		case 'n': dst[k++] = '\n'; break;
+		case 'r': dst[k++] = '\r'; break;
+		case 't': dst[k++] = '\t'; break;
+		case 'u':
+			hex4(s + j + 2, &u);
+			if (u >= 0xd800 && u <= 0xdbff) {
+				hex4(s + j + 8, &lo);
+				u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+				j += 6;
+			}
+			/* \u0000 cannot live in a C string: keep it visible instead */
+			if (u == 0) {
+				memcpy(dst + k, "\\u0000", 6);
+				k += 6;
+			} else if (u < 0x80) {
+				dst[k++] = (char)u;
+			} else if (u < 0x800) {
+				dst[k++] = (char)(0xc0 | (u >> 6));
+				dst[k++] = (char)(0x80 | (u & 0x3f));
+			} else if (u < 0x10000) {
+				dst[k++] = (char)(0xe0 | (u >> 12));
+				dst[k++] = (char)(0x80 | ((u >> 6) & 0x3f));
+				dst[k++] = (char)(0x80 | (u & 0x3f));
+			} else {
+				dst[k++] = (char)(0xf0 | (u >> 18));
+				dst[k++] = (char)(0x80 | ((u >> 12) & 0x3f));
+				dst[k++] = (char)(0x80 | ((u >> 6) & 0x3f));
+				dst[k++] = (char)(0x80 | (u & 0x3f));
+			}
+			j += 6;
+			continue;
+		default: dst[k++] = (char)s[j + 1]; break;
+		}
+		j += 2;
+	}
+	dst[k] = '\0';
+	return k;
+}
+
+static int
+jd_key_eq(const struct ct_jdoc *d, int i, const char *key, size_t klen, int icase)
+{
+	char tmp[128];
+	size_t n;
+
+	if (!d->nodes[i].esc) {
+		if (d->nodes[i].len != klen)
+			return 0;
+		return icase ? strncasecmp((const char *)d->p + d->nodes[i].start, key, klen) == 0 :
+		    memcmp(d->p + d->nodes[i].start, key, klen) == 0;
+	}
+	if (d->nodes[i].len >= sizeof(tmp))
+		return 0;
+	n = jd_unescape(d, i, tmp);
+	return n == klen && (icase ? strncasecmp(tmp, key, klen) : memcmp(tmp, key, klen)) == 0;
+}
+
+int
+ct_jdoc_get(struct ct_jdoc *d, int obj, const char *key)
+{
+	size_t klen = strlen(key);
+	uint32_t i, end;
+	int pass;
+
+	if (ct_jdoc_type(d, obj) != CT_JOBJ)
+		return -1;
+	end = d->nodes[obj].next;
+	for (pass = 0; pass < 2; pass++) {
+		for (i = (uint32_t)obj + 1; i < end; i = d->nodes[i + 1].next) {
+			if (jd_key_eq(d, (int)i, key, klen, pass))
+				return (int)i + 1;
+		}
+	}
+	return -1;
+}
+
+int
+ct_jdoc_path(struct ct_jdoc *d, int obj, const char *path)
+{
+	char key[64];
+	const char *p = path, *dot;
+	size_t n;
+
+	while (obj >= 0 && *p != '\0') {
+		dot = strchr(p, '.');
+		n = dot != NULL ? (size_t)(dot - p) : strlen(p);
+		if (n >= sizeof(key))
+			return -1;
+		memcpy(key, p, n);
+		key[n] = '\0';
+		obj = ct_jdoc_get(d, obj, key);
+		p += n;
+		if (*p == '.')
+			p++;
+	}
+	return obj;
+}
+
+const char *
+ct_jdoc_str(struct ct_jdoc *d, int i)
+{
+	char *dst;
+
+	if (ct_jdoc_type(d, i) != CT_JSTR || d->nodes[i].len == 0)
+		return NULL;
+	if ((dst = jd_alloc(d, d->nodes[i].len + 1)) == NULL)
+		return NULL;
+	jd_unescape(d, i, dst);
+	return dst;
+}
+
+const char *
+ct_jdoc_json(struct ct_jdoc *d, int i)
+{
+	const uint8_t *s;
+	size_t n, j, k = 0;
+	char *dst;
+	int in_str = 0;
+	int t = ct_jdoc_type(d, i);
+
+	if (t == CT_JNONE || t == CT_JNULL)
+		return NULL;
+	if ((t == CT_JOBJ || t == CT_JARR) && d->nodes[i].next == (uint32_t)i + 1)
+		return NULL;
+	s = d->p + d->nodes[i].start;
+	n = d->nodes[i].len;
+	if (t == CT_JSTR) {	/* start/len are inside the quotes */
+		s--;
+		n += 2;
+	}
+	if ((dst = jd_alloc(d, n + 1)) == NULL)
+		return NULL;
+	/* drop whitespace outside strings (pretty-printed input) */
+	for (j = 0; j < n; j++) {
+		if (in_str) {
+			if (s[j] == '\\') {
+				dst[k++] = (char)s[j++];
+			} else if (s[j] == '"') {
+				in_str = 0;
+			}
+			dst[k++] = (char)s[j];
+			continue;
+		}
+		if (is_ws(s[j]))
+			continue;
+		if (s[j] == '"')
+			in_str = 1;
+		dst[k++] = (char)s[j];
+	}
+	dst[k] = '\0';
+	return dst;
+}
+
+int
+ct_jdoc_bool(struct ct_jdoc *d, int i)
+{
+	switch (ct_jdoc_type(d, i)) {
+	case CT_JTRUE:
+		return 1;
+	case CT_JFALSE:
+		return 0;
+	case CT_JSTR:
+		if (d->nodes[i].len == 4 && strncasecmp((const char *)d->p + d->nodes[i].start,
+		    "true", 4) == 0)
+			return 1;
+		if (d->nodes[i].len == 5 && strncasecmp((const char *)d->p + d->nodes[i].start,
+		    "false", 5) == 0)
+			return 0;
+		return -1;
+	default:
+		return -1;
 	}
 }

@@ -70,4 +70,63 @@ uint64_t ct_jscan_consumed(const struct ct_jscan *s);
  */
 int ct_jscan_looks_json(const uint8_t *p, size_t n);
 
+/*
+ * ct_jdoc - a strict, allocation-light parser for one record, for the hot path of bulk
+ * ingest where jansson's hash table per object costs more than the whole rest of the
+ * pipeline.  Parsing builds a flat pre-order array of nodes that point into the record's
+ * bytes (an object's children are key, value, key, value...; `next` is the index just past
+ * a node's subtree), so a lookup walks the members of one object and skips whole values.
+ * Strings are unescaped (and NUL-terminated) on demand into an arena sized so that every
+ * string and JSON slice of the record fits: pointers stay valid until the next parse.
+ * It accepts exactly RFC 8259 JSON (UTF-8 checked, depth at most CT_JSCAN_MAX_DEPTH).
+ */
+enum ct_jtype {
+	CT_JNONE = 0,
+	CT_JOBJ,
+	CT_JARR,
+	CT_JSTR,
+	CT_JNUM,
+	CT_JTRUE,
+	CT_JFALSE,
+	CT_JNULL,
+};
+
+struct ct_jnode {
+	uint32_t start, len;	/* the value's bytes (a string: inside the quotes) */
+	uint32_t next;		/* index of the node after this subtree */
+	uint8_t type;
+	uint8_t esc;		/* a string with escapes */
+};
+
+struct ct_jdoc {
+	const uint8_t *p;
+	size_t n;
+	struct ct_jnode *nodes;
+	size_t nn, ncap;
+	char *arena;
+	size_t alen, acap;
+	char err[96];
+	size_t err_off;
+};
+
+void ct_jdoc_init(struct ct_jdoc *d);
+void ct_jdoc_release(struct ct_jdoc *d);
+/* 0, or CT_ERR_FORMAT with d->err and d->err_off (and ct_error's detail) set. */
+int ct_jdoc_parse(struct ct_jdoc *d, const uint8_t *p, size_t n);
+/* The value of member `key` of object node `obj` (exact name, else case-insensitive), or -1. */
+int ct_jdoc_get(struct ct_jdoc *d, int obj, const char *key);
+/* "a.b.c" through nested objects, or -1. */
+int ct_jdoc_path(struct ct_jdoc *d, int obj, const char *path);
+static inline int
+ct_jdoc_type(const struct ct_jdoc *d, int i)
+{
+	return i >= 0 && (size_t)i < d->nn ? d->nodes[i].type : CT_JNONE;
+}
+/* A string node's value, unescaped; NULL for other types, empty strings and no node. */
+const char *ct_jdoc_str(struct ct_jdoc *d, int i);
+/* A node as compact JSON text; NULL for no node, null, {} and []. */
+const char *ct_jdoc_json(struct ct_jdoc *d, int i);
+/* true/false, or the strings "true"/"false": 1 or 0; else -1. */
+int ct_jdoc_bool(struct ct_jdoc *d, int i);
+
 #endif
