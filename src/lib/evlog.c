@@ -761,7 +761,7 @@ judge_final(json_t *f, char *out, size_t outsz)
 	}
 }
 
-#define VREAD (1024 * 1024)
+#define VREAD (256 * 1024)
 
 int
 ct_evlog_verify_file(const char *path, EVP_PKEY *const *keys, size_t nkeys,
@@ -769,8 +769,8 @@ ct_evlog_verify_file(const char *path, EVP_PKEY *const *keys, size_t nkeys,
 {
 	struct vstate s;
 	EVP_MD_CTX *md = NULL;
-	uint8_t *buf = NULL, *p, *nl;
-	size_t have = 0, cap = CT_EVLOG_MAX_LINE + VREAD + 1, off;
+	uint8_t *buf = NULL, *p, *nl, *nb;
+	size_t have = 0, cap = VREAD, off;
 	unsigned int hl = 0;
 	ssize_t got;
 	int fd = -1, r = CT_ERR_INTERNAL, eof = 0;
@@ -794,6 +794,15 @@ ct_evlog_verify_file(const char *path, EVP_PKEY *const *keys, size_t nkeys,
 		goto out;
 	}
 	while (!eof) {
+		/* room for a whole chunk; a line grows the buffer up to the longest allowed */
+		if (cap - have < VREAD / 2) {
+			if ((nb = realloc(buf, cap * 2)) == NULL) {
+				r = ct_error(CT_ERR_NOMEM, "out of memory");
+				goto out;
+			}
+			buf = nb;
+			cap *= 2;
+		}
 		got = read(fd, buf + have, cap - have);
 		if (got < 0) {
 			if (errno == EINTR)
