@@ -20,6 +20,8 @@ Failures on demand, by role name (the last part of RoleArn):
                      ValidationError, ...) with its usual HTTP status
   fail-malformed-xml answer 200 with XML that is cut off
   fail-not-xml       answer 200 with a body that is not XML at all
+  fail-huge          answer 200 with a 1 MiB XML document
+  fail-redirect      answer 307 pointing at another role's URL
 or for every request with STSD_FAIL=<Code>|malformed-xml in the environment.
 
 Usage: stsd.py --port-file FILE --log FILE --cred AKID:SECRET [--cred ...] [--account 12 digits]
@@ -206,9 +208,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         pass
 
-    def reply(self, status, body):
+    def reply(self, status, body, location=None):
         data = body.encode()
         self.send_response(status)
+        if location is not None:
+            self.send_header("Location", location)
         self.send_header("Content-Type", "text/xml")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("x-amzn-RequestId", request_id())
@@ -269,10 +273,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.log(entry)
             self.error(e.code, e.message)
         except Forced as f:
-            entry["status"] = 200
+            entry["status"] = f.status
             entry["error"] = f.kind
             self.log(entry)
-            self.reply(200, f.body)
+            self.reply(f.status, f.body, f.location)
 
     def log(self, entry):
         if self.server.state.log is not None:
@@ -290,6 +294,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                          "<AccessKeyId>ASIAEXAMPLE</AccessKeyId><SecretAcc" % NS)
         if code == "not-xml":
             raise Forced(code, "this is not XML\n")
+        if code == "huge":
+            raise Forced(code, '<AssumeRoleResponse xmlns="%s"><!-- %s --></AssumeRoleResponse>\n'
+                         % (NS, "x" * (1024 * 1024)))
+        if code == "redirect":
+            raise Forced(code, "", status=307, location="http://%s/elsewhere" % self.headers["Host"])
         raise Error(code, ERROR_TEXT.get(code, code + " (forced by stsd)")
                     .format(acct=st.account, arn=arn))
 
@@ -359,10 +368,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 class Forced(Exception):
-    def __init__(self, kind, body):
+    def __init__(self, kind, body, status=200, location=None):
         super().__init__(kind)
         self.kind = kind
         self.body = body
+        self.status = status
+        self.location = location
 
 
 def main():

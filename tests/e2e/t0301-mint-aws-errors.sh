@@ -50,6 +50,18 @@ t_err "an answer cut off mid-document is malformed XML" 1 \
 t_err "an answer that is not XML at all is refused" 1 \
     "^credtrail mint aws: sts answer to AssumeRole: malformed XML: text outside the root element$" \
     mint --role-arn "$(role fail-not-xml)"
+t_err "an answer over the 256 KiB limit is refused, not read to the end" 1 \
+    "^credtrail mint aws: response from '$EP' is larger than 262144 bytes$" \
+    mint --role-arn "$(role fail-huge)"
+n=$(nlog)
+t_err "a redirect is not followed" 1 \
+    "^credtrail mint aws: sts answered HTTP 307 to AssumeRole without an STS error document$" \
+    mint --role-arn "$(role fail-redirect)"
+t_is "so STS saw one request only" "$(($(nlog) - n))" 1
+t_ok "a proxy in the environment is not used for STS" \
+    env http_proxy=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 all_proxy=http://127.0.0.1:9 \
+    $CT mint aws --task "$task" --endpoint "$EP" --role-arn $ROLE
+t_is "that mint is the only ledger row so far" "$(rows)" 1
 t_err "a request signed with the wrong secret fails botocore's check at the server" 1 \
     "^credtrail mint aws: sts refused AssumeRole: SignatureDoesNotMatch: The request signature we calculated does not match the signature you provided\.$" \
     env AWS_SECRET_ACCESS_KEY=not-the-secret $CT mint aws --task "$task" --role-arn $ROLE --endpoint "$EP"
@@ -57,7 +69,7 @@ t_is "and the server logged it as a bad signature" "$(tail -n1 "$T/sts.log" | jq
 t_err "an unknown source key is InvalidClientTokenId" 1 \
     "sts refused AssumeRole: InvalidClientTokenId: The security token included in the request is invalid\.$" \
     env AWS_ACCESS_KEY_ID=AKIDUNKNOWN0000001 $CT mint aws --task "$task" --role-arn $ROLE --endpoint "$EP"
-t_is "no STS failure left a ledger row" "$(rows)" 0
+t_is "no STS failure left a ledger row" "$(rows)" 1
 
 # ---- refused before anything is sent ----
 n=$(nlog)
@@ -128,5 +140,5 @@ t_err "an unreachable endpoint is one line naming it" 1 \
     "^credtrail mint aws: cannot reach 'http://127.0.0.1:$port/': Couldn't connect to server$" \
     mint --role-arn $ROLE --endpoint "http://127.0.0.1:$port/"
 
-t_is "after all of it the ledger holds no credential" "$(rows)" 0
+t_is "after all of it the ledger holds only the one successful mint" "$(rows)" 1
 t_done
