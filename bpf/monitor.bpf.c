@@ -665,9 +665,16 @@ int BPF_PROG(ct_sock_state, const struct sock *sk, const int oldstate, const int
 			__builtin_memcpy(e->daddr, &d6, 16);
 		}
 	}
+	/*
+	 * Payload bytes: bytes_sent counts data octets put on the wire (retransmissions
+	 * included), never SYN or FIN; bytes_received counts sequence space, so the peer's FIN
+	 * (SOCK_DONE: tcp_fin() saw it) is one too many.
+	 */
 	tp = (const struct tcp_sock *)sk;
-	e->bytes_sent = BPF_CORE_READ(tp, bytes_acked);
+	e->bytes_sent = BPF_CORE_READ(tp, bytes_sent);
 	e->bytes_recv = BPF_CORE_READ(tp, bytes_received);
+	if ((BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DONE)) && e->bytes_recv > 0)
+		e->bytes_recv--;
 	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
 }

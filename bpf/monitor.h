@@ -68,8 +68,8 @@ struct ct_mon_net {
 	struct ct_mon_hdr h;
 	__u64 cookie;		/* socket cookie: ties a close to its connect */
 	__u64 open_ns;		/* close: when connect() was called */
-	__u64 bytes_sent;	/* close: bytes sent and acknowledged */
-	__u64 bytes_recv;
+	__u64 bytes_sent;	/* close: payload bytes sent (retransmissions included) */
+	__u64 bytes_recv;	/* close: payload bytes received */
 	__u32 verdict;		/* enum ct_mon_verdict */
 	__u32 flags;		/* enum ct_mon_flags */
 	__u16 family;		/* AF_INET or AF_INET6 of the destination as judged */

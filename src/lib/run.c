@@ -143,6 +143,7 @@ struct ct_run {
 	json_t *denials;		/* array, at most MAX_DENIALS_LISTED */
 	uint64_t ndenials;
 	json_t *dns;			/* qname -> {queries, verdict} */
+	json_t *seen;			/* "addr|name" -> when the proxy was first asked */
 	uint64_t ndns, ndns_denied;
 	uint64_t nprocs, nkilled;
 	json_t *killed;
@@ -521,20 +522,40 @@ event_base(struct ct_run *r, const char *type, int64_t time_us, pid_t pid, pid_t
 	    "comm", comm, "exe", exe);
 }
 
-/* names the DNS proxy recorded for an address; [] means direct-IP */
-static json_t *
-names_for(struct ct_run *r, int family, const uint8_t *addr)
+static void
+seen_key(char *out, size_t outsz, int family, const uint8_t *addr, const char *name)
 {
-	json_t *a = json_array();
-	char **names = NULL;
+	char b[INET6_ADDRSTRLEN] = "";
+
+	inet_ntop(family, addr, b, sizeof(b));
+	snprintf(out, outsz, "%s|%s", b, name);
+}
+
+/*
+ * The names the DNS proxy recorded for an address, as they stood when the event happened:
+ * a name first asked for after `t_us` did not lead to this connection.  [] is direct-IP.
+ * (A pair the proxy has but whose query we have not been told about yet is recent, and
+ * was there before the connection: the proxy records before it answers.)
+ */
+static json_t *
+names_for(struct ct_run *r, int family, const uint8_t *addr, int64_t t_us)
+{
+	json_t *a = json_array(), *since;
+	char **names = NULL, key[CT_HOSTNAME_MAX + 64];
 	size_t n = 0, i;
 
 	if (a == NULL || r->px == NULL)
 		return a;
 	if (ct_dnsproxy_names_for_addr(r->px, family, addr, &names, &n) != 0)
 		return a;
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_string(names[i]));
+	pthread_mutex_lock(&r->mu);
+	for (i = 0; i < n; i++) {
+		seen_key(key, sizeof(key), family, addr, names[i]);
+		since = json_object_get(r->seen, key);
+		if (since == NULL || json_integer_value(since) <= t_us)
+			json_array_append_new(a, json_string(names[i]));
+	}
+	pthread_mutex_unlock(&r->mu);
 	ct_dnsproxy_names_free(names, n);
 	return a;
 }
@@ -593,7 +614,7 @@ on_net_event(struct ct_run *r, const struct ct_mon_net *e)
 			json_object_set_new(ev, "dns_proxy", json_true());
 		if (r->px != NULL) {
 			/* with no proxy (audit mode, it failed to start) names are unknown */
-			names = names_for(r, e->family, e->daddr);
+			names = names_for(r, e->family, e->daddr, t);
 			json_object_set_new(ev, "direct_ip", json_boolean(json_array_size(names) ==
 			    0 && !(e->flags & CT_MONF_PROXY)));
 			json_object_set_new(ev, "names", names);
@@ -760,6 +781,7 @@ on_dns_event(const struct ct_dns_event *dev, void *arg)
 {
 	struct ct_run *r = arg;
 	json_t *ev = ct_dns_event_json(dev), *d;
+	size_t i;
 
 	if (ev == NULL) {
 		pthread_mutex_lock(&r->mu);
@@ -771,6 +793,19 @@ on_dns_event(const struct ct_dns_event *dev, void *arg)
 	/* the ledger row: the name in names, verdict as the proxy decided */
 	json_object_set_new(ev, "names", json_pack("[s]", dev->qname));
 	pthread_mutex_lock(&r->mu);
+	for (i = 0; i < dev->nanswers; i++) {
+		const struct ct_dns_answer *x = &dev->answers[i];
+		char key[CT_HOSTNAME_MAX + 64];
+		size_t j;
+
+		if (x->family == 0)
+			continue;
+		for (j = 0; j < dev->nchain; j++) {
+			seen_key(key, sizeof(key), x->family, x->addr, dev->chain[j]);
+			if (json_object_get(r->seen, key) == NULL)
+				json_object_set_new(r->seen, key, json_integer(dev->time_us));
+		}
+	}
 	r->ndns++;
 	if (dev->verdict == CT_DNS_DENY)
 		r->ndns_denied++;
@@ -799,14 +834,14 @@ on_dns_event(const struct ct_dns_event *dev, void *arg)
 	}
 	/* in time order: a fast answer may be reported before a slow one asked earlier */
 	{
-		size_t i = r->dq_len++;
+		size_t k = r->dq_len++;
 
-		while (i > r->dq_limit && r->dq[i - 1].time_us > dev->time_us) {
-			r->dq[i] = r->dq[i - 1];
-			i--;
+		while (k > r->dq_limit && r->dq[k - 1].time_us > dev->time_us) {
+			r->dq[k] = r->dq[k - 1];
+			k--;
 		}
-		r->dq[i].time_us = dev->time_us;
-		r->dq[i].ev = ev;
+		r->dq[k].time_us = dev->time_us;
+		r->dq[k].ev = ev;
 	}
 	pthread_mutex_unlock(&r->mu);
 }
@@ -1537,7 +1572,8 @@ ct_run_start(struct ct_run **out, const struct ct_run_params *p)
 	r->sigfd = -1;
 	pthread_mutex_init(&r->mu, NULL);
 	if ((r->dest = json_object()) == NULL || (r->denials = json_array()) == NULL ||
-	    (r->dns = json_object()) == NULL || (r->killed = json_array()) == NULL) {
+	    (r->dns = json_object()) == NULL || (r->killed = json_array()) == NULL ||
+	    (r->seen = json_object()) == NULL) {
 		rc = ct_error(CT_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -2037,6 +2073,7 @@ ct_run_free(struct ct_run *r)
 	json_decref(r->dest);
 	json_decref(r->denials);
 	json_decref(r->dns);
+	json_decref(r->seen);
 	json_decref(r->killed);
 	free(r->user);
 	free(r->fallback_reason);
