@@ -256,6 +256,19 @@ ct_dns_upstream_from_resolv_conf(const char *path, struct sockaddr_storage *out)
 }
 
 static int
+same_addrport(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family || ss_port(a) != ss_port(b))
+		return 0;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		    ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return a->ss_family == AF_INET6 &&
+	    memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+	    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+}
+
+static int
 is_loopback(const struct sockaddr_storage *ss)
 {
 	if (ss->ss_family == AF_INET)
@@ -1332,6 +1345,18 @@ ct_dnsproxy_start(const struct ct_dnsproxy_config *cfg, struct ct_dnsproxy **out
 	if (px->nlisten == 0) {
 		r = ct_error(CT_ERR_SYSTEM, "cannot find a free port for the dns proxy");
 		goto out;
+	}
+	/* forwarding to ourselves would loop until max_inflight */
+	for (i = 0; i < px->nlisten; i++) {
+		struct sockaddr_storage me = cfg->listen[i];
+
+		ss_set_port(&me, px->port);
+		if (same_addrport(&me, &cfg->upstream)) {
+			ct_dns_fmt_addrport(&me, a, sizeof(a));
+			r = ct_error(CT_ERR_INVALID,
+			    "the upstream resolver %s is the dns proxy itself", a);
+			goto out;
+		}
 	}
 	if (pthread_create(&px->listener, NULL, listener, px) != 0) {
 		r = ct_error(CT_ERR_SYSTEM, "cannot start the dns proxy thread");

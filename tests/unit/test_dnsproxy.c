@@ -541,6 +541,20 @@ test_config_errors(void **state)
 	memset(&cfg.upstream, 0, sizeof(cfg.upstream));
 	assert_int_equal(ct_dnsproxy_start(&cfg, &px), CT_ERR_INVALID);
 	assert_string_equal(ct_errmsg(CT_ERR_INVALID), "no upstream resolver for the dns proxy");
+	/* forwarding to itself */
+	config(&cfg, r, NULL, 0, 53);
+	{
+		uint16_t p = free_port();
+		char me[96];
+
+		snprintf(me, sizeof(me), "127.0.0.1:%u", p);
+		assert_int_equal(ct_dns_parse_addrport(me, 0, &cfg.listen[0]), 0);
+		assert_int_equal(ct_dns_parse_addrport(me, 0, &cfg.upstream), 0);
+		assert_int_equal(ct_dnsproxy_start(&cfg, &px), CT_ERR_INVALID);
+		snprintf(me, sizeof(me), "the upstream resolver 127.0.0.1:%u is the dns proxy itself",
+		    p);
+		assert_string_equal(ct_errmsg(CT_ERR_INVALID), me);
+	}
 	ct_dnsproxy_stop(NULL);
 	free(r);
 }
