@@ -118,13 +118,14 @@ add_cred_json(const struct ct_cred *c, void *arg)
 	ct_time_fmt(c->expires_us, 0, ex, sizeof(ex));
 	if (c->extra != NULL)
 		extra = json_loads(c->extra, 0, NULL);
-	o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?,"
-	    " s:s?, s:s?, s:s?, s:s?, s:s?, s:o?}",
-	    "id", (json_int_t)c->id, "kind", c->kind, "principal", c->principal,
+	o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?,"
+	    " s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:o?}",
+	    "id", (json_int_t)c->id, "task", c->task_id, "kind", c->kind, "principal", c->principal,
 	    "issued", is, "expires", ex,
 	    "access_key_id", c->access_key_id, "session_name", c->session_name,
 	    "source_identity", c->source_identity, "role_arn", c->role_arn,
-	    "jti", c->jti, "subject", c->subject, "issuer", c->issuer, "audience", c->audience,
+	    "assumed_role_arn", c->assumed_role_arn, "jti", c->jti, "subject", c->subject,
+	    "issuer", c->issuer, "audience", c->audience,
 	    "serial", c->serial, "key_id", c->key_id, "ca_fingerprint", c->ca_fingerprint,
 	    "scope", c->scope, "scope_sha256", c->scope != NULL ? c->scope_sha256 : NULL,
 	    "extra", extra);
