@@ -260,6 +260,9 @@ handle_sock_addr(struct bpf_sock_addr *ctx, int v6, __u32 type)
 		w[0] = ctx->user_ip4;
 		family = AF_INET;
 		__builtin_memcpy(daddr, &w[0], 4);
+		/* UDP on an IPv6 socket to ::ffff:a.b.c.d arrives here, in the IPv4 hook */
+		if (ctx->family == AF_INET6)
+			flags |= CT_MONF_V4MAPPED;
 	} else {
 		w[0] = ctx->user_ip6[0];
 		w[1] = ctx->user_ip6[1];
