@@ -100,7 +100,7 @@ cmd_dnsproxy(int argc, char **argv)
 	struct strlist listen = { 0 }, allow = { 0 };
 	const char *upstream = NULL, *policy_path = NULL, *class = NULL, *events = NULL;
 	const char *names = NULL, *deny = "refused";
-	long long timeout_ms = 0;
+	long long timeout_ms = -1;
 	struct ct_dnsproxy_config cfg;
 	struct ct_dnsproxy_stats st;
 	struct ct_netpolicy *pol = NULL;
@@ -160,7 +160,7 @@ cmd_dnsproxy(int argc, char **argv)
 		rc = cli_usage_error("--deny-rcode must be refused or nxdomain, not '%s'", deny);
 		goto out;
 	}
-	if (timeout_ms < 0 || timeout_ms > 60000) {
+	if (timeout_ms != -1 && (timeout_ms < 1 || timeout_ms > 60000)) {
 		rc = cli_usage_error("--timeout-ms must be between 1 and 60000");
 		goto out;
 	}
@@ -168,7 +168,7 @@ cmd_dnsproxy(int argc, char **argv)
 		rc = cli_usage_error("--class needs --policy");
 		goto out;
 	}
-	cfg.timeout_ms = (int)timeout_ms;
+	cfg.timeout_ms = timeout_ms == -1 ? 0 : (int)timeout_ms;
 	cfg.enforce = enforce;
 	if (listen.n > CT_DNSPROXY_MAX_LISTEN) {
 		rc = cli_usage_error("at most %d --listen addresses", CT_DNSPROXY_MAX_LISTEN);
@@ -224,7 +224,6 @@ cmd_dnsproxy(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	if ((r = ct_dnsproxy_start(&cfg, &px)) != 0) {
 		rc = cli_fail(r);

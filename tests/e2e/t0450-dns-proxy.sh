@@ -228,6 +228,8 @@ t_err "the proxy refuses to listen beyond loopback" 1 \
 t_err "a bad upstream address is a usage error" 2 \
     "--upstream: invalid address 'nope:53' \(expected ADDR, ADDR:PORT or \[IPV6\]:PORT\)" \
     $CT dns-proxy --upstream nope:53
+t_err "a timeout out of range is a usage error" 2 "--timeout-ms must be between 1 and 60000" \
+    $CT dns-proxy --upstream 127.0.0.1:53 --timeout-ms 0
 t_err "a port in use is reported" 1 "^credtrail dns-proxy: cannot listen on 127.0.0.1:$dport: Address already in use$" \
     $CT dns-proxy --upstream 127.0.0.1:53 --listen "127.0.0.1:$dport"
 
