@@ -124,8 +124,9 @@ print_verdict(const struct verdict *v, const struct ct_evlog_report *rep, const 
 	}
 	switch (v->status) {
 	case VERIFY_COMPLETE:
-		printf("verified complete: %" PRIu64 " records, %" PRIu64 " signed checkpoints, "
-		    "origin %s, root %s%s\n", rep->records, rep->checkpoints, rep->origin, root,
+		printf("verified complete: %" PRIu64 " records, %" PRIu64 " signed checkpoint%s, "
+		    "origin %s, root %s%s\n", rep->records, rep->checkpoints,
+		    rep->checkpoints == 1 ? "" : "s", rep->origin, root,
 		    attpath != NULL ? ", attestation signature verified" : "");
 		break;
 	case VERIFY_UNSIGNED_TAIL:

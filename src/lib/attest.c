@@ -635,3 +635,75 @@ ct_attest_verify(const char *att_path, const char *log_path, EVP_PKEY *const *ke
 	ct_attest_claims_release(&claims);
 	return r;
 }
+
+int
+ct_attest_signing_key(struct ct_store *st, const char *path, EVP_PKEY **out)
+{
+	EVP_PKEY *key = NULL;
+	char *abs = NULL;
+	int r;
+
+	*out = NULL;
+	if (path == NULL)
+		return ct_attest_host_key(st, out, NULL);
+	if ((r = ct_key_load_private(path, &key)) != 0)
+		return r;
+	if (EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
+		EVP_PKEY_free(key);
+		return ct_error(CT_ERR_UNSUPPORTED, "signing key '%s' is not Ed25519 (make one "
+		    "with 'credtrail keygen -t ed25519')", path);
+	}
+	abs = realpath(path, NULL);
+	if (st != NULL && (r = ct_attest_record_key(st, key, abs != NULL ? abs : path)) != 0) {
+		free(abs);
+		EVP_PKEY_free(key);
+		return r;
+	}
+	free(abs);
+	*out = key;
+	return 0;
+}
+
+int
+ct_attest_run_finish(struct ct_store *st, EVP_PKEY *key, json_t *summary,
+    const char *log_path, const char *att_path, char digest[72])
+{
+	struct ct_evlog_report rep;
+	struct ct_attest_log al;
+	json_t *stmt = NULL;
+	uint8_t h[32];
+	uint64_t size;
+	char hex[65];
+	int r;
+
+	if (digest != NULL)
+		digest[0] = '\0';
+	memset(&rep, 0, sizeof(rep));
+	/* sign what is on disk, and only a log that verifies */
+	if ((r = ct_evlog_verify_file(log_path, &key, 1, NULL, &rep)) != 0)
+		goto out;
+	if (rep.verdict == CT_EVLOG_FAILED || !rep.final) {
+		r = ct_error(CT_ERR_VERIFY, "event log '%s' does not verify%s%s", log_path,
+		    rep.fail[0] != '\0' ? ": " : " (no final checkpoint)", rep.fail);
+		goto out;
+	}
+	memset(&al, 0, sizeof(al));
+	al.path = log_path;
+	al.origin = rep.origin;
+	al.tree_size = rep.signed_size;
+	memcpy(al.root, rep.signed_root, 32);
+	if ((r = ct_attest_run_statement(st, summary, &al, &stmt)) != 0 ||
+	    (r = ct_attest_write(key, stmt, att_path)) != 0)
+		goto out;
+	if (digest != NULL) {
+		if ((r = file_sha256(att_path, h, &size)) != 0)
+			goto out;
+		ct_hex_fmt(h, 32, hex);
+		snprintf(digest, 72, "sha256:%s", hex);
+	}
+	r = 0;
+ out:
+	json_decref(stmt);
+	ct_evlog_report_release(&rep);
+	return r;
+}

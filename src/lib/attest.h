@@ -96,6 +96,21 @@ int ct_attest_host_key_path(char **out);
  */
 int ct_attest_host_key(struct ct_store *st, EVP_PKEY **out, char **path_out);
 
+/*
+ * The key a run signs with: `path` (Ed25519, refused if others can read it) when given,
+ * else the per-host key.  Either way its public key is recorded in the ledger (`st`).
+ */
+int ct_attest_signing_key(struct ct_store *st, const char *path, EVP_PKEY **out);
+
+/*
+ * After a run: verify the finished log at `log_path` with `key` (it must end with its final
+ * checkpoint), build the statement from the monitor's `summary` and that tree head, and
+ * write the envelope to `att_path` and its SSH signature to `att_path`.sig.  `digest` (may
+ * be NULL) gets "sha256:<hex>" of the envelope file.
+ */
+int ct_attest_run_finish(struct ct_store *st, EVP_PKEY *key, json_t *summary,
+    const char *log_path, const char *att_path, char digest[72]);
+
 /* Record a signing key's public half in the ledger (no-op when already there). */
 int ct_attest_record_key(struct ct_store *st, EVP_PKEY *key, const char *path);
 

@@ -724,40 +724,55 @@ verify_line(struct vstate *s, const uint8_t *p, size_t n)
 	return verify_record(s, p, n);
 }
 
-/* Why final counters make the evidence incomplete ("" when they do not). */
+/*
+ * Why final counters make the evidence incomplete ("" when they do not).  The monitor's
+ * own "complete" verdict decides when it is there (it knows which drop causes lose events:
+ * an unreadable exec path keeps the event); without it, any non-zero drop counter does.
+ */
 static void
 judge_final(json_t *f, char *out, size_t outsz)
 {
-	json_t *drops = json_object_get(f, "drops"), *v, *inc;
-	const char *k, *backend;
+	json_t *drops = json_object_get(f, "drops"), *v, *inc, *complete;
+	const char *k, *backend, *weakness;
+	char lost[160] = "";
 	json_int_t total = 0;
+	size_t off = 0;
+	int n;
 
 	out[0] = '\0';
 	if (json_is_integer(drops))
 		total = json_integer_value(drops);
 	else if (json_is_object(drops)) {
 		json_object_foreach(drops, k, v) {
-			if (json_is_integer(v) && json_integer_value(v) > 0)
-				total += json_integer_value(v);
+			if (!json_is_integer(v) || json_integer_value(v) <= 0)
+				continue;
+			total += json_integer_value(v);
+			n = snprintf(lost + off, sizeof(lost) - off, "%s%s=%lld", off ? ", " : "",
+			    k, (long long)json_integer_value(v));
+			if (n > 0 && (size_t)n < sizeof(lost) - off)
+				off += (size_t)n;
 		}
 	}
-	if (total > 0) {
-		snprintf(out, outsz, "%lld events were lost", (long long)total);
+	backend = json_string_value(json_object_get(f, "backend"));
+	weakness = json_string_value(json_object_get(f, "weakness"));
+	if (json_is_true(json_object_get(f, "weaker")) || (weakness != NULL && *weakness != '\0')) {
+		snprintf(out, outsz, "the %s backend observes less than eBPF%s%s",
+		    backend != NULL ? backend : "monitor's", weakness != NULL ? ": " : "",
+		    weakness != NULL ? weakness : "");
 		return;
 	}
-	if (json_is_true(json_object_get(f, "weaker"))) {
-		backend = json_string_value(json_object_get(f, "backend"));
-		snprintf(out, outsz, "the %s backend observes less than eBPF",
-		    backend != NULL ? backend : "monitor's");
-		return;
-	}
+	complete = json_object_get(f, "complete");
 	inc = json_object_get(f, "incomplete");
-	if (json_is_false(json_object_get(f, "complete")) ||
-	    (json_is_array(inc) && json_array_size(inc) > 0)) {
+	if (json_is_false(complete) || (json_is_array(inc) && json_array_size(inc) > 0) ||
+	    (!json_is_boolean(complete) && total > 0)) {
 		const char *why = json_string_value(json_array_get(inc, 0));
 
-		snprintf(out, outsz, "the monitor reports incomplete evidence%s%s",
-		    why != NULL ? ": " : "", why != NULL ? why : "");
+		if (why != NULL)
+			snprintf(out, outsz, "the monitor reports incomplete evidence: %s", why);
+		else if (total > 0)
+			snprintf(out, outsz, "%lld events were lost (%s)", (long long)total, lost);
+		else
+			snprintf(out, outsz, "the monitor reports incomplete evidence");
 	}
 }
 

@@ -92,11 +92,12 @@ int ct_evlog_note_keyhash(EVP_PKEY *key, uint8_t out[4]);
 /*
  * What a checkpoint says.  `final` holds the final counters of the last checkpoint, whose
  * members the verifier understands as:
- *   "drops": {"<cause>": N, ...} or N     any N > 0: events were lost
- *   "weaker": true                         the backend observed less than eBPF would
- *                                          ("backend" names it, e.g. "seccomp")
- *   "complete": false                      the monitor itself says the evidence is partial
+ *   "backend": "ebpf" | "seccomp"          the monitor's backend
+ *   "weakness": "<text>" or "weaker": true the backend observed less than eBPF would
+ *   "complete": false                      the monitor says events were lost or unrecorded
  *   "incomplete": ["reason", ...]          non-empty: as "complete": false, with reasons
+ *   "drops": {"<cause>": N, ...} or N      counters; when "complete" is absent, any N > 0
+ *                                          makes the evidence incomplete
  * Any of those makes the verdict "incomplete evidence" rather than "complete".
  */
 struct ct_checkpoint {

@@ -303,7 +303,7 @@ test_verdicts(void **state)
 	make_log(p, key, 5, 0, 1, fin, root);
 	json_decref(fin);
 	assert_int_equal(verdict(p, key, &rep), CT_EVLOG_INCOMPLETE);
-	assert_string_equal(rep.incomplete, "3 events were lost");
+	assert_string_equal(rep.incomplete, "3 events were lost (ringbuf=3)");
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(rep.final_counters,
 	    "drops"), "ringbuf")), 3);
 	ct_evlog_report_release(&rep);
@@ -314,6 +314,31 @@ test_verdicts(void **state)
 	json_decref(fin);
 	assert_int_equal(verdict(p, key, &rep), CT_EVLOG_INCOMPLETE);
 	assert_string_equal(rep.incomplete, "the seccomp backend observes less than eBPF");
+	ct_evlog_report_release(&rep);
+
+	/* the monitor's own verdict and its weakness text, as credtrail run writes them */
+	p = path("v-monitor-complete");
+	fin = json_pack("{s:s, s:{s:i, s:i}, s:b}", "backend", "ebpf", "drops",
+	    "exec_path_unreadable", 2, "ringbuf", 0, "complete", 1);
+	make_log(p, key, 5, 0, 1, fin, root);
+	json_decref(fin);
+	assert_int_equal(verdict(p, key, NULL), CT_EVLOG_COMPLETE);
+	p = path("v-monitor-incomplete");
+	fin = json_pack("{s:s, s:{s:i}, s:b}", "backend", "ebpf", "drops", "ringbuf", 0,
+	    "complete", 0);
+	make_log(p, key, 5, 0, 1, fin, root);
+	json_decref(fin);
+	assert_int_equal(verdict(p, key, &rep), CT_EVLOG_INCOMPLETE);
+	assert_string_equal(rep.incomplete, "the monitor reports incomplete evidence");
+	ct_evlog_report_release(&rep);
+	p = path("v-monitor-seccomp");
+	fin = json_pack("{s:s, s:{s:i}, s:b, s:s}", "backend", "seccomp", "drops", "ringbuf", 0,
+	    "complete", 1, "weakness", "no DNS names");
+	make_log(p, key, 5, 0, 1, fin, root);
+	json_decref(fin);
+	assert_int_equal(verdict(p, key, &rep), CT_EVLOG_INCOMPLETE);
+	assert_string_equal(rep.incomplete,
+	    "the seccomp backend observes less than eBPF: no DNS names");
 	ct_evlog_report_release(&rep);
 
 	/* an unsigned log proves nothing */
