@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "lib/attest.h"
 #include "lib/ledger.h"
 #include "lib/netpolicy.h"
 #include "lib/run.h"
@@ -122,6 +123,9 @@ cmd_run(int argc, char **argv)
 {
 	const char *task = NULL, *policy_file = NULL, *user = NULL, *events = NULL;
 	const char *json_out = NULL, *upstream = NULL, *backend = NULL;
+	const char *attest = NULL, *sign = NULL;
+	char *attest_default = NULL, digest[72];
+	EVP_PKEY *sign_key = NULL;
 	struct strlist allow = { NULL, 0 }, env = { NULL, 0 };
 	struct ct_netpolicy *policy = NULL;
 	struct ct_run_params rp;
@@ -142,6 +146,10 @@ cmd_run(int argc, char **argv)
 		{ OPT_STRING, 0, "events", &events, "FILE",
 		  "write the event log (JSON lines with Merkle checkpoints) to FILE" },
 		{ OPT_STRING, 0, "json", &json_out, "FILE", "write the run summary as JSON to FILE" },
+		{ OPT_STRING, 0, "attest", &attest, "FILE",
+		  "write the signed attestation to FILE and FILE.sig (default: EVENTS.dsse.json)" },
+		{ OPT_STRING, 0, "sign", &sign, "KEY",
+		  "Ed25519 key signing the log and attestation (default: the per-host key)" },
 		{ OPT_STRING, 0, "upstream-dns", &upstream, "ADDR[:PORT]",
 		  "resolver the DNS proxy forwards to (default: /etc/resolv.conf)" },
 		{ OPT_STRING, 0, "backend", &backend, "ebpf|seccomp",
@@ -151,7 +159,8 @@ cmd_run(int argc, char **argv)
 	};
 	const struct cmd_help help = {
 		"credtrail run --task ID [--allow RULE]... [--policy FILE] [--enforce] [--user USER]\n"
-		"              [--events FILE] [--json FILE] [--upstream-dns ADDR[:PORT]]\n"
+		"              [--events FILE [--attest FILE] [--sign KEY]] [--json FILE]\n"
+		"              [--upstream-dns ADDR[:PORT]]\n"
 		"              [--backend ebpf|seccomp] [--env NAME=VALUE]... -- CMD [ARGS...]",
 		"Run CMD as the task's agent: in its own cgroup, as an unprivileged user without\n"
 		"capabilities, with every network attempt of its whole process tree recorded (and\n"
@@ -178,6 +187,13 @@ cmd_run(int argc, char **argv)
 	for (i = 0; i < env.n; i++)
 		if (strchr(env.v[i], '=') == NULL || env.v[i][0] == '=')
 			return cli_usage_error("--env expects NAME=VALUE, not '%s'", env.v[i]);
+	if ((attest != NULL || sign != NULL) && events == NULL)
+		return cli_usage_error("--attest and --sign need --events FILE");
+	if (events != NULL && attest == NULL) {
+		if (asprintf(&attest_default, "%s.dsse.json", events) < 0)
+			return cli_error("out of memory");
+		attest = attest_default;
+	}
 
 	if ((r = ct_task_id_check(task)) != 0 || (r = ct_task_get(cli_store(), task, &t)) != 0) {
 		cli_fail(r);
@@ -210,6 +226,12 @@ cmd_run(int argc, char **argv)
 	rp.policy = policy;
 	rp.upstream_dns = upstream;
 	rp.events_path = events;
+	/* the log's checkpoints and the attestation are signed with the same key */
+	if (events != NULL && (r = ct_attest_signing_key(cli_store(), sign, &sign_key)) != 0) {
+		cli_fail(r);
+		goto out;
+	}
+	rp.evlog_key = sign_key;
 	rp.store = cli_store();
 	rp.env = env.v;
 	rp.nenv = env.n;
@@ -236,7 +258,18 @@ cmd_run(int argc, char **argv)
 		status = CT_RUN_EXIT_SETUP;
 		goto out;
 	}
+	if (events != NULL) {
+		if ((r = ct_attest_run_finish(cli_store(), sign_key, summary, events, attest,
+		    digest)) != 0 || (r = ct_run_set_attestation(run, digest)) != 0) {
+			cli_fail(r);
+			status = CT_RUN_EXIT_SETUP;
+			goto out;
+		}
+		fprintf(stderr, "  attestation: %s (and %s.sig), %s\n", attest, attest, digest);
+	}
  out:
+	EVP_PKEY_free(sign_key);
+	free(attest_default);
 	json_decref(summary);
 	ct_run_free(run);
 	ct_netpolicy_free(policy);
