@@ -206,10 +206,10 @@ produce(struct ct_input *in, uint8_t *out, size_t cap, size_t *got)
 			if ((r = raw_fill(in)) != 0)
 				return r;
 			if (in->rawlen == 0) {
-				if (!in->gz_ended)
+				if (!in->gz_ended && done == 0)
 					return perr(in, CT_ERR_FORMAT,
 					    "'%s': gzip stream truncated", in->path);
-				break;
+				break;	/* what came out so far first; the error next time */
 			}
 			in->zs.next_in = in->raw;
 			in->zs.avail_in = (uInt)in->rawlen;

@@ -398,7 +398,7 @@ scan_value(struct ct_jscan *s)
 static void
 emit(struct ct_jscan *s, struct ct_jrec *rec, size_t end, const char *error)
 {
-	if (s->oversize) {
+	if (s->oversize || end - s->rs > s->max_record) {
 		rec->p = s->buf;
 		rec->len = 0;
 		rec->error = "record larger than the size limit";
@@ -463,14 +463,11 @@ step_top(struct ct_jscan *s, struct ct_jrec *rec)
 		s->container = 0;
 		return 2;
 	}
-	if (c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n') {
-		start_value(s, 0);
-		return 2;
-	}
+	/* a scalar or anything else at the top: the rest of the line is no record */
 	s->rs = s->pos;
 	s->rec_off = s->base + s->pos;
 	s->oversize = 0;
-	s->reason = "not a JSON value";
+	s->reason = "not a JSON object or array";
 	s->after = M_TOP;
 	s->st = M_JUNK;
 	(void)rec;

@@ -11,7 +11,8 @@
  *   - a top-level object whose first member is "Records" or "Events" holding an array: the
  *     array's elements are the records (the rest of that object is skipped);
  *   - a top-level array: its elements are the records;
- *   - any other top-level value: that value is a record (JSON lines, concatenated objects).
+ *   - any other top-level object: that object is a record (JSON lines, concatenated objects);
+ *     anything else at the top level is rejected up to the end of its line.
  * It checks only the structure it needs (strings, escapes, bracket pairing); the caller
  * parses the record for real.  Malformed input yields a record with `error` set and scanning
  * resynchronises: a newline inside a string, or a `{` at the start of a line inside an
