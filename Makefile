@@ -74,6 +74,50 @@ $(O)/tests/unit/%: tests/unit/%.c $(O)/libcredtrail.a
 
 unit: $(UNIT_BIN)
 
+# ---- fuzzing (owned by ingest; every harness follows the same naming) ----
+# Each tests/fuzz/fuzz_<name>.c defines LLVMFuzzerTestOneInput.
+#   make fuzz [FUZZ_SECONDS=60]   libFuzzer builds (clang -fsanitize=fuzzer,address,undefined,
+#                                 the library compiled again with fuzzer-no-link) in
+#                                 $(O)/fuzz/, each run FUZZ_SECONDS on a copy of its corpus
+#   unit (so make check)          $(O)/tests/fuzz/fuzz_<name>: the harness linked with
+#                                 tests/fuzz/replay.c, which feeds it every file of
+#                                 tests/fuzz/corpus/<name>/ once; tests/run runs them
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REPLAY  := $(patsubst tests/fuzz/%.c,$(O)/tests/fuzz/%,$(FUZZ_SRC))
+FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRC))
+FUZZ_LIB_OBJ := $(patsubst %.c,$(O)/fuzz/obj/%.o,$(UTIL_SRC) $(LIB_SRC))
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS   = -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
+
+$(O)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(O)/libcredtrail.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(O)/libcredtrail.a $(LDLIBS)
+
+unit: $(FUZZ_REPLAY)
+
+$(O)/fuzz/obj/%.o: %.c | $(SKELS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(O)/fuzz/libfuzz.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(O)/fuzz/libfuzz.a
+	$(CLANG) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(O)/fuzz/libfuzz.a $(LDLIBS)
+
+.PHONY: fuzz
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+		n=$${f##*/fuzz_}; w=$(O)/fuzz/work/$$n; mkdir -p $$w; \
+		[ -d tests/fuzz/corpus/$$n ] && cp -n tests/fuzz/corpus/$$n/* $$w/ 2>/dev/null; \
+		echo "== fuzz_$$n for $(FUZZ_SECONDS)s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=$(O)/fuzz/ \
+		    $$w >$(O)/fuzz/$$n.log 2>&1 || { tail -40 $(O)/fuzz/$$n.log; exit 1; }; \
+		grep -E 'stat::number_of_executed_units|stat::peak_rss' $(O)/fuzz/$$n.log; \
+	done
+# ---- end of fuzzing ----
+
 deps:
 	@scripts/install-deps
 
