@@ -670,7 +670,7 @@ ct_inspect_sshcert(const char *s, size_t n, json_t **out)
 	    "extensions", ext,
 	    "principal", c.key_id,
 	    "task", tv,
-	    "signature", "verified",
+	    "signature", "verified with the CA key it names (not a trust decision)",
 	    "signature_algorithm", c.sig_alg);
 	princ = crit = ext = tv = NULL;
 	if (o == NULL)

@@ -109,7 +109,9 @@ int ct_sshcert_parse_line(const char *s, size_t n, struct ct_sshcert *out);
  * "principals", "valid_after", "valid_before" (RFC 3339; "forever" for an unbounded end),
  * "ca_fingerprint", "ca_type", "critical_options" (object), "extensions" (array),
  * "principal" (= key id), "task" (from the key id, else a principal; null when none),
- * "signature":"verified"}.  CT_ERR_FORMAT at once when the text is not a certificate line.
+ * "signature"}.  The CA signature is always checked against the CA key the certificate
+ * names (a forged or corrupted certificate fails with CT_ERR_VERIFY); whether that CA is
+ * trusted is for the caller.  CT_ERR_FORMAT at once when the text is not a certificate line.
  */
 int ct_inspect_sshcert(const char *s, size_t n, json_t **out);
 

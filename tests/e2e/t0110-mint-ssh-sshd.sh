@@ -3,7 +3,7 @@
 # here): a minted certificate logs in, and sshd's log names its key ID, serial and CA as the
 # ledger recorded them; expired, not-yet-valid, wrong-principal and wrong-source
 # certificates are refused; force-command is obeyed; credtrail's own OpenSSH key file works
-# as the client identity.
+# as the client identity; `inspect` reads the task back from sshd's line and the cert file.
 . "$(dirname "$0")/../lib.sh"
 
 user=ctssh
@@ -81,6 +81,14 @@ t_is "and the CA fingerprint the ledger recorded for it" \
     "$(t_sql "select ca_fingerprint from credentials where key_id = '$kid' and serial = '$serial'")"
 t_is "the ledger row for that key ID and serial names the task" \
     "$(t_sql "select task_id from credentials where key_id = '$kid' and serial = '$serial'")" "$id"
+
+# inspect joins sshd's line and the certificate file to the same task
+t_is "inspect reads sshd's login line: task, key ID, serial, user, source" \
+    "$($CT inspect --json "$line" | jq -r '[.task, .key_id, .serial, .user, .source_address] | join(" ")')" \
+    "$id $kid $serial $user 127.0.0.1"
+t_is "inspect reads the certificate file: the same task, key ID and serial" \
+    "$($CT inspect --json "$T/k1-cert.pub" | jq -r '[.task, .key_id, .serial] | join(" ")')" \
+    "$id $kid $serial"
 
 # 2. ECDSA key from ssh-keygen, certificate from the RSA CA (rsa-sha2-512)
 ssh-keygen -q -t ecdsa -N '' -f "$T/k2"
