@@ -37,6 +37,7 @@ static const struct command commands[] = {
 	{ "prove", cmd_prove, "print an inclusion proof of one event log record" },
 	{ "ingest", cmd_ingest, "read provider audit logs into the store, normalised" },
 	{ "run", cmd_run, "run an agent under the egress monitor (audit or enforce)" },
+	{ "report", cmd_report, "correlate a task's credentials, provider logs and egress" },
 	{ NULL, NULL, NULL }
 };
 
