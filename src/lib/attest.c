@@ -269,13 +269,18 @@ ct_attest_parse_statement(const uint8_t *payload, size_t len, struct ct_attest_c
 }
 
 int
-ct_attest_host_key_path(char **out)
+ct_attest_host_key_path(struct ct_store *st, char **out)
 {
 	const char *env, *home;
-	char buf[4096];
+	char buf[4096], *dir;
 
 	*out = NULL;
-	if ((env = getenv("XDG_DATA_HOME")) != NULL && env[0] == '/')
+	if (st != NULL && ct_store_path(st) != NULL) {
+		if ((dir = strdup(ct_store_path(st))) == NULL)
+			return ct_error(CT_ERR_NOMEM, "out of memory");
+		snprintf(buf, sizeof(buf), "%s/%s", dirname(dir), CT_ATTEST_KEY_FILE);
+		free(dir);
+	} else if ((env = getenv("XDG_DATA_HOME")) != NULL && env[0] == '/')
 		snprintf(buf, sizeof(buf), "%s/credtrail/%s", env, CT_ATTEST_KEY_FILE);
 	else if ((home = getenv("HOME")) != NULL && *home != '\0')
 		snprintf(buf, sizeof(buf), "%s/.local/share/credtrail/%s", home,
@@ -333,7 +338,7 @@ ct_attest_host_key(struct ct_store *st, EVP_PKEY **out, char **path_out)
 	*out = NULL;
 	if (path_out != NULL)
 		*path_out = NULL;
-	if ((r = ct_attest_host_key_path(&path)) != 0)
+	if ((r = ct_attest_host_key_path(st, &path)) != 0)
 		return r;
 	if (lstat(path, &sb) == 0) {
 		if ((r = ct_key_load_private(path, &key)) != 0)

@@ -86,13 +86,17 @@ int ct_attest_verify(const char *att_path, const char *log_path, EVP_PKEY *const
     size_t nkeys, struct ct_attest_result *res);
 void ct_attest_result_release(struct ct_attest_result *res);
 
-/* $XDG_DATA_HOME/credtrail/attest.key, else ~/.local/share/credtrail/attest.key (malloc'd). */
-int ct_attest_host_key_path(char **out);
+/*
+ * Where the per-host key lives: beside the ledger `st` (by default that is
+ * $XDG_DATA_HOME/credtrail/attest.key, else ~/.local/share/credtrail/attest.key), or there
+ * when `st` is NULL.  malloc'd.
+ */
+int ct_attest_host_key_path(struct ct_store *st, char **out);
 
 /*
- * The per-host signing key: loaded (refused if others can read it) or, on first use,
- * generated (Ed25519, OpenSSH format, 0600 in a 0700 folder, with KEY.pub) and its public key
- * recorded in the ledger's signing_keys table.
+ * The per-host signing key (ct_attest_host_key_path): loaded (refused if others can read
+ * it) or, on first use, generated (Ed25519, OpenSSH format, 0600 in a 0700 folder, with
+ * KEY.pub) and its public key recorded in the ledger's signing_keys table.
  */
 int ct_attest_host_key(struct ct_store *st, EVP_PKEY **out, char **path_out);
 
