@@ -408,8 +408,30 @@ handle_sock_addr(struct bpf_sock_addr *ctx, int v6, __u32 type)
 	e->odport = odport;
 	e->ofamily = ofamily;
 	__builtin_memset(e->saddr, 0, 16);
-	if (type == CT_MON_SENDMSG && !v6)
-		__builtin_memcpy(e->saddr, &ctx->msg_src_ip4, 4);
+	if (type == CT_MON_SENDMSG && !v6) {
+		__u32 src = ctx->msg_src_ip4;
+
+		__builtin_memcpy(e->saddr, &src, 4);
+	} else if (type == CT_MON_CONNECT && ctx->sk != NULL) {
+		/* a socket bound before connect already has its source */
+		struct bpf_sock *sk = ctx->sk;
+		__u32 s6[4];
+
+		e->sport = sk->src_port;
+		if (!v6) {
+			s6[0] = sk->src_ip4;
+			__builtin_memcpy(e->saddr, &s6[0], 4);
+		} else {
+			s6[0] = sk->src_ip6[0];
+			s6[1] = sk->src_ip6[1];
+			s6[2] = sk->src_ip6[2];
+			s6[3] = sk->src_ip6[3];
+			if (family == AF_INET)
+				__builtin_memcpy(e->saddr, &s6[3], 4);
+			else
+				__builtin_memcpy(e->saddr, s6, 16);
+		}
+	}
 	__builtin_memcpy(e->daddr, daddr, 16);
 	__builtin_memcpy(e->odaddr, odaddr, 16);
 	bpf_ringbuf_submit(e, submit_flags());

@@ -2,6 +2,7 @@
 # line per action, so a test can compare the agent's output exactly.
 #   tcp:HOST:PORT     resolve HOST (any family), connect, send "hello", read the answer
 #   tcp4:ADDR:PORT    an AF_INET socket;  tcp6:ADDR:PORT an AF_INET6 one (::ffff:a.b.c.d too)
+#   tcpfrom:SRC:ADDR:PORT  an AF_INET socket bound to SRC first
 #   udp:ADDR:PORT     unconnected sendto + recvfrom (udp6: AF_INET6 socket)
 #   udpc:ADDR:PORT    connected UDP, no packet sent
 #   resolve:NAME      getaddrinfo, print the sorted addresses
@@ -56,6 +57,16 @@ def act(a):
         host, port = split(rest)
         s = socket.socket(socket.AF_INET if kind == "tcp4" else socket.AF_INET6)
         try:
+            s.connect((host, port))
+            return talk(s)
+        except OSError as e:
+            return err(e)
+    if kind == "tcpfrom":
+        src, rest2 = rest.split(":", 1)
+        host, port = split(rest2)
+        s = socket.socket(socket.AF_INET)
+        try:
+            s.bind((src, 0))
             s.connect((host, port))
             return talk(s)
         except OSError as e:
