@@ -2074,8 +2074,11 @@ event_findings(struct ct_corr *c, size_t ci, unsigned flag, enum ct_severity sev
 		json_decref(b.evidence);
 		return 0;
 	}
-	return add_finding(c, sev, kind, b.evidence, "%s %s %zu time%s %s: %s", cr->principal,
-	    b.n == 1 ? "was used" : "was used", b.n, b.n == 1 ? "" : "s", what, b.list);
+	if (b.n == 1)
+		return add_finding(c, sev, kind, b.evidence, "%s was used once %s: %s",
+		    cr->principal, what, b.list);
+	return add_finding(c, sev, kind, b.evidence, "%s was used %zu times %s: %s",
+	    cr->principal, b.n, what, b.list);
 }
 
 static int

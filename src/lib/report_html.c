@@ -146,7 +146,7 @@ timeline(struct ct_buf *b, const struct ct_corr *c)
 	struct tl t;
 	int64_t lo = 0, hi = 0;
 	char ts[40], te[40], title[512];
-	size_t i, k, nrows = 0;
+	size_t i, k, nrows = 0, nclaims = 0;
 	int any = 0, y, r, height, tick;
 
 	for (i = 0; i < c->nruns; i++) {
@@ -173,8 +173,10 @@ timeline(struct ct_buf *b, const struct ct_corr *c)
 	nrows = c->ncreds * 2 + c->nruns;
 	for (i = 0; i < c->negress; i++)
 		nrows += !c->egress[i].dns || c->egress[i].denied > 0;
-	if (c->nevents > 0)
-		nrows++;	/* claims and others */
+	for (i = 0; i < c->nevents; i++)
+		nclaims += c->events[i].role == CT_ROLE_CLAIM;
+	if (nclaims > 0)
+		nrows++;
 	height = SVG_TOP + (int)nrows * SVG_ROW + 30;
 	if ((r = ct_buf_putf(b, "<svg width=\"%d\" "
 	    "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"timeline\">\n"
@@ -188,8 +190,9 @@ timeline(struct ct_buf *b, const struct ct_corr *c)
 
 		ct_time_fmt(at, 0, ts, sizeof(ts));
 		if ((r = ct_buf_putf(b, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
-		    "stroke=\"#d0d7de\"/><text x=\"%.1f\" y=\"18\" text-anchor=\"middle\">%.8s"
-		    "</text>\n", x, SVG_TOP - 4, x, height - 20, x, ts + 11)) != 0)
+		    "stroke=\"#d0d7de\"/><text x=\"%.1f\" y=\"18\" text-anchor=\"%s\">%.8s"
+		    "</text>\n", x, SVG_TOP - 4, x, height - 20, x, tick == 5 ? "end" : "middle",
+		    ts + 11)) != 0)
 			return r;
 	}
 	ct_time_fmt(t.t0, 0, ts, sizeof(ts));
@@ -288,7 +291,7 @@ timeline(struct ct_buf *b, const struct ct_corr *c)
 		}
 		y += SVG_ROW;
 	}
-	if (c->nevents > 0) {
+	if (nclaims > 0) {
 		if ((r = label(b, y, "claims (no credential)")) != 0)
 			return r;
 		for (k = 0; k < c->nevents; k++) {

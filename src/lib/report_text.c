@@ -168,8 +168,8 @@ ct_report_sentence(const struct ct_corr *c, size_t ci, char **out)
 		    cr->nuse, cred_log(cr->kind), cr->nuse == 1 ? "" : "s");
 	}
 	if (r == 0 && nno > 0) {
-		r = ct_buf_putf(&b, "; but %zu %s event%s of this credential %s not explained by "
-		    "the agent's egress: ", nno, nacts > 0 ? "other" : cred_log(cr->kind),
+		r = ct_buf_putf(&b, "; but %zu %s%s event%s of this credential %s not explained "
+		    "by the agent's egress: ", nno, nacts > 0 ? "other " : "", cred_log(cr->kind),
 		    nno == 1 ? "" : "s", nno == 1 ? "is" : "are");
 		if (r == 0)
 			r = put_list(&b, odd, nodd);
@@ -313,9 +313,14 @@ put_creds(struct ct_buf *b, const struct ct_corr *c)
 		if ((r = wrap(b, "       ", 7, line)) != 0)
 			break;
 		snprintf(line, sizeof(line), "%zu use%s: %zu explained by the egress, %zu not, "
-		    "%zu not comparable%s%zu role-chain key%s", cr->nuse, cr->nuse == 1 ? "" : "s",
-		    cr->nexplained, cr->nunexplained, cr->nunknown, "; ", cr->nchain,
-		    cr->nchain == 1 ? "" : "s");
+		    "%zu not comparable", cr->nuse, cr->nuse == 1 ? "" : "s", cr->nexplained,
+		    cr->nunexplained, cr->nunknown);
+		if (cr->nchain > 0) {
+			size_t n = strlen(line);
+
+			snprintf(line + n, sizeof(line) - n, "; %zu key%s issued down its role "
+			    "chain", cr->nchain, cr->nchain == 1 ? "" : "s");
+		}
 		if ((r = wrap(b, "       ", 7, line)) != 0 ||
 		    (r = put_json_list(b, "       used:    ", cr->used)) != 0 ||
 		    (r = put_json_list(b, "       refused: ", cr->failed)) != 0 ||
