@@ -1058,6 +1058,12 @@ apply_entry(const struct tctx *c, const struct ct_am_entry *en, struct ct_am_res
 		/* a permission both conditional and certain (two specs) is certain */
 		if (w > 0)
 			p->flags &= ~CT_AM_CONDITIONAL;
+		if (s->resource == NULL && (s->flags & CT_AM_DEPENDENT) &&
+		    strcmp(c->ev->provider, "gcp") == 0) {
+			/* the resourceName is the created thing, not what it depends on */
+			p->flags |= CT_AM_NO_RESOURCE;
+			continue;
+		}
 		if ((r = spec_resources(c, s->resource, p)) != 0)
 			return r;
 		if (p->nresources > 0)
@@ -1326,6 +1332,57 @@ split_dots(char *s, char **part, size_t max)
 	}
 }
 
+/*
+ * SetIamPolicy / GetIamPolicy / TestIamPermissions of any service: the permission is
+ * "<service>.<collection>.<method>" for the kind of resource the policy is on, which the
+ * resourceName tells ("projects/p/locations/l/keyRings/k/cryptoKeys/c" -> cryptoKeys).
+ * Resource Manager's service is "resourcemanager".  Returns the note, or NULL when the
+ * method is none of these.
+ */
+static const char *
+iam_policy_method(const struct ct_am_event *ev, const char *svc, char *perm, size_t permsz,
+    unsigned *flags)
+{
+	static const char *const methods[] = { "SetIamPolicy", "GetIamPolicy",
+		"TestIamPermissions" };
+	const char *m = ev->action, *dot, *res, *p, *coll = NULL, *slash;
+	size_t i, n, cn = 0;
+	int seg;
+
+	if ((dot = strrchr(m, '.')) != NULL)
+		m = dot + 1;
+	for (i = 0; i < NELEM(methods); i++)
+		if (strcmp(m, methods[i]) == 0)
+			break;
+	if (i == NELEM(methods) || !json_is_array(ev->resources) ||
+	    (res = json_string_value(json_array_get(ev->resources, 0))) == NULL)
+		return NULL;
+	/* collections are the even segments: a/1/b/2 -> a, b */
+	for (p = res, seg = 0; *p != '\0'; seg++) {
+		slash = strchr(p, '/');
+		n = slash != NULL ? (size_t)(slash - p) : strlen(p);
+		if (seg % 2 == 0) {
+			coll = p;
+			cn = n;
+		}
+		if (slash == NULL)
+			break;
+		p = slash + 1;
+	}
+	if (coll == NULL || cn == 0 || cn > 64)
+		return NULL;
+	if (strcmp(svc, "cloudresourcemanager") == 0) {
+		snprintf(perm, permsz, "resourcemanager.%.*s.%c%s", (int)cn, coll,
+		    tolower((unsigned char)m[0]), m + 1);
+		*flags = 0;
+		return "Resource Manager: the permission of the resource's kind";
+	}
+	snprintf(perm, permsz, "%s.%.*s.%c%s", svc, (int)cn, coll, tolower((unsigned char)m[0]),
+	    m + 1);
+	*flags = CT_AM_GUESSED;
+	return "guessed: the IAM policy permission of the resource's kind";
+}
+
 static int
 map_gcp(const struct ct_am_event *ev, struct ct_am_result *out)
 {
@@ -1334,9 +1391,9 @@ map_gcp(const struct ct_am_event *ev, struct ct_am_result *out)
 	struct tctx c;
 	char m[CT_AM_ACTION_MAX], key[CT_AM_ACTION_MAX], perm[CT_AM_ACTION_MAX * 2 + 128];
 	char svc[64], noun[CT_AM_ACTION_MAX], *part[12];
-	const char *note = NULL;
+	const char *note = NULL, *iam;
 	unsigned fl = 0;
-	size_t n, i, vi;
+	size_t n = 0, i, vi;
 	int r;
 
 	memset(&c, 0, sizeof(c));
@@ -1371,13 +1428,11 @@ map_gcp(const struct ct_am_event *ev, struct ct_am_result *out)
 	    key)) != NULL) {
 		if ((r = apply_entry(&c, en, out)) != 0)
 			return r;
-		for (i = 0; i < out->n; i++)
-			if (out->perm[i].nresources == 0 && (r = from_resources(ev, NULL,
-			    &out->perm[i])) != 0)
-				return r;
 		goto resources;
 	}
-	if (strcmp(svc, "compute") == 0 && strcmp(key, ev->action) != 0 &&
+	if ((iam = iam_policy_method(ev, svc, perm, sizeof(perm), &fl)) != NULL) {
+		note = iam;
+	} else if (strcmp(svc, "compute") == 0 && strcmp(key, ev->action) != 0 &&
 	    split_dots(key, part, NELEM(part)) == 2) {
 		snprintf(perm, sizeof(perm), "compute.%s.%s", part[0], gcp_verb(part[1]));
 		note = "compute method: permission by the insert/patch/aggregatedList rule";
