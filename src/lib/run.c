@@ -11,6 +11,7 @@
  * the caller's original mask back before exec.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -95,6 +96,7 @@ struct ct_run {
 
 	struct ct_cgroup cg;
 	int have_cg;
+	int subreaper;			/* no cgroup: we are the agent's orphans' parent */
 	pid_t wd_pid;
 	int wd_fd;
 
@@ -1621,6 +1623,10 @@ ct_run_start(struct ct_run **out, const struct ct_run_params *p)
 	} else if (r->backend == CT_RUN_BACKEND_EBPF || rc != CT_ERR_PERM) {
 		goto out;
 	}
+	if (!r->have_cg && prctl(PR_SET_CHILD_SUBREAPER, 1) == 0) {
+		/* no cgroup to kill at the end: orphans of the agent come back to us instead */
+		r->subreaper = 1;
+	}
 	if ((rc = block_signals(r)) != 0)
 		goto out;
 
@@ -1723,6 +1729,11 @@ pump(struct ct_run *r, int timeout_ms)
 		if (w == r->pid)
 			r->waited = 1;
 	}
+	if (r->subreaper && r->waited) {
+		/* orphans that died on their own; the agent itself is waited for above */
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+	}
 	pthread_mutex_lock(&r->mu);
 	rc = r->sink_err;
 	if (rc == 0 && r->log != NULL)
@@ -1733,40 +1744,104 @@ pump(struct ct_run *r, int timeout_ms)
 	return rc;
 }
 
-/* Whatever is still in the cgroup when the agent is gone: record it, then kill it. */
+static int
+record_kill(struct ct_run *r, pid_t pid)
+{
+	char comm[32];
+	const char *exe;
+	json_t *ev;
+	int64_t t = ct_now_us();
+	int rc;
+
+	read_proc_comm(pid, comm, sizeof(comm));
+	pthread_mutex_lock(&r->mu);
+	if ((exe = proc_exe(r, pid)) == NULL) {
+		struct proc_ent *pe = proc_find(r, pid, 1);
+
+		if (pe != NULL && (pe->exe = read_proc_exe(pid)) != NULL)
+			exe = pe->exe;
+	}
+	ev = event_base(r, "kill", t, pid, read_proc_ppid(pid), pid, 0, comm, exe);
+	if (ev != NULL) {
+		json_object_set_new(ev, "reason", json_string("left behind by the agent"));
+		json_object_del(ev, "uid");
+	}
+	json_array_append_new(r->killed, json_pack("{s:i, s:s, s:s?}", "pid", (int)pid,
+	    "comm", comm, "exe", exe));
+	r->nkilled++;
+	rc = sink_locked(r, ev, t, 0, 0);
+	pthread_mutex_unlock(&r->mu);
+	return rc;
+}
+
+/* Our children (the agent's orphans, when we are their subreaper), from /proc. */
+static int
+our_children(pid_t **out, size_t *n)
+{
+	pid_t self = getpid(), *v = NULL, *nv;
+	struct dirent *de;
+	size_t cnt = 0;
+	DIR *d;
+
+	*out = NULL;
+	*n = 0;
+	if ((d = opendir("/proc")) == NULL)
+		return ct_error(CT_ERR_SYSTEM, "cannot read /proc");
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end != '\0' || pid <= 0 || read_proc_ppid((pid_t)pid) != self)
+			continue;
+		if ((nv = reallocarray(v, cnt + 1, sizeof(*v))) == NULL) {
+			closedir(d);
+			free(v);
+			return ct_error(CT_ERR_NOMEM, "out of memory");
+		}
+		v = nv;
+		v[cnt++] = (pid_t)pid;
+	}
+	closedir(d);
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+/*
+ * Whatever is still in the cgroup when the agent is gone: record it, then kill it.  Without
+ * a cgroup (not root), the same for the orphans that came back to us as their subreaper,
+ * round after round, since each killed one hands its own children over to us.
+ */
 static int
 kill_leftovers(struct ct_run *r)
 {
 	pid_t *pids = NULL;
 	size_t n = 0, i;
-	int rc;
+	int rc, round;
 
-	if (!r->have_cg)
+	if (!r->have_cg) {
+		for (round = 0; r->subreaper && round < 100; round++) {
+			if ((rc = our_children(&pids, &n)) != 0)
+				return rc;
+			if (n == 0)
+				break;
+			for (i = 0; i < n && (rc = record_kill(r, pids[i])) == 0; i++)
+				kill(pids[i], SIGKILL);
+			for (i = 0; i < n; i++)
+				while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR)
+					;
+			free(pids);
+			pids = NULL;
+			if (rc != 0)
+				return rc;
+		}
 		return 0;
+	}
 	if ((rc = ct_cgroup_pids(&r->cg, &pids, &n)) != 0)
 		return rc;
-	for (i = 0; i < n; i++) {
-		char comm[32];
-		json_t *ev;
-		const char *exe;
-		int64_t t = ct_now_us();
-
-		read_proc_comm(pids[i], comm, sizeof(comm));
-		pthread_mutex_lock(&r->mu);
-		exe = proc_exe(r, pids[i]);
-		ev = event_base(r, "kill", t, pids[i], read_proc_ppid(pids[i]), pids[i], 0, comm,
-		    exe);
-		if (ev != NULL)
-			json_object_set_new(ev, "reason", json_string("left behind by the agent"));
-		json_object_del(ev, "uid");
-		json_array_append_new(r->killed, json_pack("{s:i, s:s, s:s?}", "pid",
-		    (int)pids[i], "comm", comm, "exe", exe));
-		r->nkilled++;
-		rc = sink_locked(r, ev, t, 0, 0);
-		pthread_mutex_unlock(&r->mu);
-		if (rc != 0)
+	for (i = 0; i < n; i++)
+		if ((rc = record_kill(r, pids[i])) != 0)
 			break;
-	}
 	free(pids);
 	if (ct_cgroup_kill(&r->cg, KILL_TIMEOUT_MS) != 0)
 		r->kill_failed = 1;
