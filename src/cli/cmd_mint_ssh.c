@@ -39,8 +39,9 @@ check_principal(const char *p)
 		unsigned char c = (unsigned char)p[i];
 
 		if (c <= 0x20 || c == 0x7f || c == ',')
-			return ct_error(CT_ERR_INVALID, "principal '%s' has an invalid character at "
-			    "position %zu (no spaces, commas or control characters)", p, i + 1);
+			return ct_error(CT_ERR_INVALID, "principal '%s' has an invalid "
+			    "character at position %zu (no spaces, commas or control characters)",
+			    p, i + 1);
 	}
 	return 0;
 }
@@ -53,13 +54,13 @@ parse_not_before(const char *s, int64_t now, int64_t *out)
 
 	if (s[0] == '+' || s[0] == '-') {
 		if (ct_duration_parse(s + 1, &secs) != 0)
-			return ct_error(CT_ERR_INVALID, "invalid --not-before '%s' (use +1h, -2h or "
-			    "an RFC 3339 time)", s);
+			return ct_error(CT_ERR_INVALID, "invalid --not-before '%s' (use +1h, "
+			    "-2h or an RFC 3339 time)", s);
 		*out = s[0] == '+' ? now + secs : now - secs;
 	} else {
 		if (ct_time_parse(s, strlen(s), &us) != 0)
-			return ct_error(CT_ERR_INVALID, "invalid --not-before '%s' (use +1h, -2h or "
-			    "an RFC 3339 time)", s);
+			return ct_error(CT_ERR_INVALID, "invalid --not-before '%s' (use +1h, "
+			    "-2h or an RFC 3339 time)", s);
 		*out = us / 1000000;
 	}
 	if (*out < 0)

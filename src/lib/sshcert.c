@@ -362,8 +362,8 @@ parse_options(const uint8_t *p, size_t n, const char *what, struct ct_sshcert_op
 			if ((r = get_name(&d, CT_SSHCERT_MAX_BLOB, what, &value)) != 0)
 				goto out;
 			if (ct_buf_avail(&d) != 0) {
-				r = ct_error(CT_ERR_FORMAT, "trailing data in certificate %s '%.64s'",
-				    what, name);
+				r = ct_error(CT_ERR_FORMAT,
+				    "trailing data in certificate %s '%.64s'", what, name);
 				goto out;
 			}
 		}

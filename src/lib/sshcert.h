@@ -65,7 +65,7 @@ struct ct_sshcert {
 	EVP_PKEY *ca;			/* the signature key, which verified the signature */
 	char ca_fp[64];			/* "SHA256:..." of the CA key, as sshd logs it */
 	char key_fp[64];		/* "SHA256:..." of the subject key */
-	char *sig_alg;			/* "ssh-ed25519", "ecdsa-sha2-nistp256", "rsa-sha2-512" */
+	char *sig_alg;			/* the CA's: "ssh-ed25519", "rsa-sha2-512", ... */
 };
 
 /* ssh-keygen's default extensions for user certificates, in the order they are encoded. */

@@ -416,8 +416,9 @@ parse_body(const uint8_t *raw, size_t len, EVP_PKEY **out)
 
 /*
  * With an empty comment nothing in the body is free text, so every single-byte change of an
- * Ed25519 or ECDSA key must be refused (tried: the low bit, the high bit, all bits).  (RSA is left out of the loop: libcrypto's pairwise
- * check tests p and q for primality, tens of milliseconds per key.)
+ * Ed25519 or ECDSA key must be refused (tried: the low bit, the high bit, all bits).  RSA is
+ * left out of the loop: libcrypto's pairwise check tests p and q for primality, tens of
+ * milliseconds per key.
  */
 static void
 test_private_mutations_refused(void **state)
