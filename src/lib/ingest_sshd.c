@@ -121,8 +121,13 @@ parse_other(const char *m, size_t n, struct ct_pevent *ev)
 		return CT_INGEST_SKIP;
 	memcpy(buf, m, n);
 	buf[n] = '\0';
-	if (strncmp(buf, "Invalid user ", 13) == 0 && (p = strstr(buf, " from ")) != NULL) {
-		ev->principal = ct_pevent_strndup(ev, buf + 13, p - buf - 13);
+	/* the name is the client's choice: the last " from " is sshd's own */
+	if (strncmp(buf, "Invalid user ", 13) == 0) {
+		for (p = NULL, e = buf + 12; (e = strstr(e, " from ")) != NULL; e++)
+			p = e;
+		if (p == NULL)
+			return CT_INGEST_SKIP;
+		ev->principal = p >= buf + 13 ? ct_pevent_strndup(ev, buf + 13, p - buf - 13) : NULL;
 		p += 6;
 		e = strchr(p, ' ');
 		ct_pevent_source(ev, ct_pevent_strndup(ev, p, e != NULL ? (size_t)(e - p) : strlen(p)));
@@ -138,8 +143,8 @@ parse_other(const char *m, size_t n, struct ct_pevent *ev)
 		return 0;
 	}
 	if (strncmp(buf, "cert: Authentication tried for ", 31) == 0 &&
-	    (p = strstr(buf, " with valid certificate but not from a permitted source address (")) != NULL) {
-		ev->principal = ct_pevent_strndup(ev, buf + 31, p - buf - 31);
+	    (p = strstr(buf + 30, " with valid certificate but not from a permitted source address (")) != NULL) {
+		ev->principal = p > buf + 31 ? ct_pevent_strndup(ev, buf + 31, p - buf - 31) : NULL;
 		p += strlen(" with valid certificate but not from a permitted source address (");
 		if ((e = strchr(p, ')')) != NULL)
 			ct_pevent_source(ev, ct_pevent_strndup(ev, p, e - p));
@@ -149,9 +154,9 @@ parse_other(const char *m, size_t n, struct ct_pevent *ev)
 		return 0;
 	}
 	if (strncmp(buf, "error: Authentication key ", 26) == 0 &&
-	    (e = strstr(buf, " revoked by ")) != NULL) {
+	    (e = strstr(buf + 26, " revoked by ")) != NULL) {
 		p = buf + 26;
-		if ((p = memchr(p, ' ', e - p)) != NULL)
+		if ((p = memchr(p, ' ', e - p)) != NULL && p < e)
 			ev->key_fingerprint = ct_pevent_strndup(ev, p + 1, e - p - 1);
 		ev->action = "publickey";
 		ev->outcome = "failure";
