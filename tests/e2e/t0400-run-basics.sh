@@ -106,6 +106,9 @@ t_is "the connection row has its name, bytes and times" \
     "$(t_sql "select type, proto, dst, dport, names, verdict, bytes_sent, bytes_recv, close_us > open_us from net_events where run_id = '$RUN' and dport = $PORT order by time_us")" \
     "connect|tcp|127.0.0.2|$PORT|[\"route53.amazonaws.com\"]|audit|||
 close|tcp|127.0.0.2|$PORT|[\"route53.amazonaws.com\"]|audit|5|3|1"
+t_like "credtrail verify accepts the run's signed log and attestation" \
+    "$($CT verify "$T/rec.jsonl.dsse.json" 2>&1)" \
+    "^verified complete: $(jq -s '[.[] | select(.seq != null)] | length' "$T/rec.jsonl") records"
 t_err "an existing events file is never overwritten" 125 "exists" \
     $CT run --task "$TASK" --events "$T/rec.jsonl" -- /bin/true
 
