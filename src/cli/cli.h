@@ -123,6 +123,7 @@ int cmd_prove(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
 
 /* mint sub-verbs, one file each */
 int cmd_mint_ssh(int argc, char **argv);

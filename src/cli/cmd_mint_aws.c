@@ -25,6 +25,7 @@
 #include "cli/cli.h"
 #include "lib/awscreds.h"
 #include "lib/ledger.h"
+#include "lib/policy.h"
 #include "lib/store.h"
 #include "lib/sts.h"
 #include "util/buf.h"
@@ -233,7 +234,7 @@ cmd_mint_aws(int argc, char **argv)
 	const char *format = "credential-process", *source_identity;
 	long long ttl = -1;
 	char principal[CT_PRINCIPAL_MAX + 1];
-	char *policy = NULL, *token = NULL, *extra = NULL;
+	char *policy = NULL, *token = NULL, *extra = NULL, *suggested = NULL;
 	uint8_t *policy_file = NULL;
 	size_t policy_len = 0;
 	struct ct_aws_creds creds;
@@ -252,7 +253,8 @@ cmd_mint_aws(int argc, char **argv)
 		{ OPT_STRING, 0, "role-arn", &role_arn, "ARN",
 		  "the role to assume (arn:aws:iam::<account>:role/<name>)" },
 		{ OPT_STRING, 0, "policy", &policy_path, "FILE",
-		  "inline session policy (JSON) that scopes the role down" },
+		  "inline session policy (JSON) that scopes the role down; suggested:CLASS takes "
+		  "the latest 'credtrail policy suggest' of CLASS" },
 		{ OPT_STRING, 0, "web-identity", &token_path, "TOKENFILE",
 		  "use AssumeRoleWithWebIdentity with this JWT (from 'credtrail mint jwt')" },
 		{ OPT_STRING, 0, "endpoint", &endpoint, "URL",
@@ -320,7 +322,14 @@ cmd_mint_aws(int argc, char **argv)
 	if ((r = ct_prefix_check(prefix)) != 0 || (r = ct_task_id_check(task)) != 0 ||
 	    (r = ct_sts_role_arn_check(role_arn)) != 0)
 		goto fail;
-	if (policy_path != NULL) {
+	if (policy_path != NULL && strncmp(policy_path, "suggested:", 10) == 0) {
+		/* the latest `credtrail policy suggest` of that class (policy.h) */
+		if ((r = ct_policy_latest_suggestion(cli_store(), policy_path + 10,
+		    &suggested)) != 0 ||
+		    (r = ct_sts_policy_prepare(policy_path, suggested, strlen(suggested),
+		    &policy)) != 0)
+			goto fail;
+	} else if (policy_path != NULL) {
 		if ((r = ct_read_file(policy_path, POLICY_FILE_MAX, &policy_file,
 		    &policy_len)) != 0 ||
 		    (r = ct_sts_policy_prepare(policy_path, (const char *)policy_file, policy_len,
@@ -432,6 +441,7 @@ cmd_mint_aws(int argc, char **argv)
 	if (policy_file != NULL)
 		free(policy_file);
 	free(policy);
+	free(suggested);
 	free(extra);
 	json_decref(ex);
 	return rc;

@@ -38,6 +38,7 @@ static const struct command commands[] = {
 	{ "ingest", cmd_ingest, "read provider audit logs into the store, normalised" },
 	{ "run", cmd_run, "run an agent under the egress monitor (audit or enforce)" },
 	{ "report", cmd_report, "correlate a task's credentials, provider logs and egress" },
+	{ "policy", cmd_policy, "granted vs used permissions; suggest a tighter policy per class" },
 	{ NULL, NULL, NULL }
 };
 

@@ -15,5 +15,6 @@ extern const struct ct_schema_component *const ct_schema_components[];
 extern const struct ct_schema_component ct_schema_ledger;
 extern const struct ct_schema_component ct_schema_ingest;
 extern const struct ct_schema_component ct_schema_runs;
+extern const struct ct_schema_component ct_schema_policy;
 
 #endif
