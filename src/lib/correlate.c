@@ -40,7 +40,12 @@
 #define CLOSE_MATCH_US	1000000		/* a close row's open time vs its connect's time */
 #define WIF_TOKEN_US	(3600 * 1000000LL)	/* a federated token outlives its JWT by <= 1 h */
 
-/* ---- the SQL (also returned by ct_correlate_queries) ---- */
+/*
+ * ---- the SQL (also returned by ct_correlate_queries) ----
+ *
+ * A unary '+' keeps SQLite from choosing the (provider, dedupe_key) index, whose first
+ * column would make it read every event of a provider: the time index is the one to walk.
+ */
 
 #define EV_COLS \
 	"e.id, e.provider, e.event_id, e.time_us, e.principal, e.subject, e.session_name," \
@@ -74,7 +79,7 @@ static const char *const queries[Q_COUNT + 1] = {
 	[Q_ACCESSOR] = "SELECT " EV_COLS EV_FROM "e.token_accessor = ?",
 	[Q_LEASE] = "SELECT " EV_COLS EV_FROM "e.lease_id = ?",
 	[Q_WIF] = "SELECT " EV_COLS EV_FROM
-	    "e.time_us BETWEEN ? AND ? AND e.provider = 'gcp' AND"
+	    "e.time_us BETWEEN ? AND ? AND +e.provider = 'gcp' AND"
 	    " (e.subject GLOB ? OR e.delegation GLOB ?)",
 	[Q_R_SESSION] = "SELECT " EV_COLS EV_FROM "e.session_name >= ? AND e.session_name < ?",
 	[Q_R_SRCID] = "SELECT " EV_COLS EV_FROM
@@ -90,7 +95,8 @@ static const char *const queries[Q_COUNT + 1] = {
 	[Q_NET] = "SELECT id, time_us, type, proto, family, src, sport, dst, dport, names,"
 	    " verdict, bytes_sent, bytes_recv, open_us, close_us FROM net_events"
 	    " WHERE run_id = ? ORDER BY time_us, id",
-	[Q_LATEST] = "SELECT time_us FROM provider_events WHERE provider = ? AND"
+	/* newest first along the time index, stopping at the provider's first event */
+	[Q_LATEST] = "SELECT time_us FROM provider_events WHERE +provider = ? AND"
 	    " time_us IS NOT NULL ORDER BY time_us DESC LIMIT 1",
 	[Q_COUNT] = NULL,
 };
@@ -1256,17 +1262,93 @@ conn_serves(const struct ct_corr_opts *o, const struct ct_corr_conn *cn,
 	return 0;
 }
 
-static void
+/*
+ * The connections serving one service, by open time, with the running maximum of their
+ * close times: the connections open at t are found by a binary search for the last one
+ * opened by t + skew and a walk back while the running maximum still reaches t - skew.
+ * Built once per distinct (provider, service, sshd host), so the endpoint patterns are
+ * matched once per connection and service, not once per event.
+ */
+struct serving {
+	const char *provider, *service, *host;	/* borrowed from the first event */
+	size_t *idx;
+	int64_t *pmax;
+	size_t n;
+};
+
+static int
+cmp_conn_open(const void *a, const void *b, void *arg)
+{
+	const struct ct_corr_conn *conns = arg;
+	const struct ct_corr_conn *x = &conns[*(const size_t *)a];
+	const struct ct_corr_conn *y = &conns[*(const size_t *)b];
+
+	if (x->open_us != y->open_us)
+		return x->open_us < y->open_us ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int
+streq_null(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+static struct serving *
+serving_for(struct work *w, struct serving **tab, size_t *ntab, const struct ct_corr_event *e)
+{
+	struct ct_corr *c = w->c;
+	const char *host = e->provider != NULL && strcmp(e->provider, "sshd") == 0 ?
+	    e->account : NULL;
+	struct serving *sv, *n;
+	size_t i;
+
+	for (i = 0; i < *ntab; i++) {
+		sv = &(*tab)[i];
+		if (streq_null(sv->provider, e->provider) && streq_null(sv->service, e->service) &&
+		    streq_null(sv->host, host))
+			return sv;
+	}
+	if ((n = reallocarray(*tab, *ntab + 1, sizeof(*n))) == NULL)
+		return NULL;
+	*tab = n;
+	sv = &n[(*ntab)++];
+	memset(sv, 0, sizeof(*sv));
+	sv->provider = e->provider;
+	sv->service = e->service;
+	sv->host = host;
+	if ((sv->idx = calloc(c->nconns + 1, sizeof(*sv->idx))) == NULL ||
+	    (sv->pmax = calloc(c->nconns + 1, sizeof(*sv->pmax))) == NULL)
+		return NULL;
+	for (i = 0; i < c->nconns; i++) {
+		const struct ct_corr_conn *cn = &c->conns[i];
+
+		if (!cn->denied && !cn->dns && conn_serves(w->o, cn, e))
+			sv->idx[sv->n++] = i;
+	}
+	if (sv->n > 1)
+		qsort_r(sv->idx, sv->n, sizeof(*sv->idx), cmp_conn_open, c->conns);
+	for (i = 0; i < sv->n; i++) {
+		int64_t cl = c->conns[sv->idx[i]].close_us;
+
+		sv->pmax[i] = i > 0 && sv->pmax[i - 1] > cl ? sv->pmax[i - 1] : cl;
+	}
+	return sv;
+}
+
+static int
 explain(struct work *w)
 {
 	struct ct_corr *c = w->c;
+	struct serving *tab = NULL, *sv;
 	int64_t skew = c->skew_us;
-	size_t i, k;
+	size_t i, ntab = 0, lo, hi, j;
+	int r = 0;
 
 	for (i = 0; i < c->nevents; i++) {
 		struct ct_corr_event *e = &c->events[i];
-		int known, any_host = 0, best = -1;
-		int64_t bestd = INT64_MAX;
+		int known, best = -1;
+		int64_t bestd = INT64_MAX, d;
 
 		if (e->role == CT_ROLE_ISSUANCE)
 			continue;
@@ -1293,21 +1375,30 @@ explain(struct work *w)
 				e->note = strdup("the task has no recorded run to compare with");
 			continue;
 		}
-		for (k = 0; k < c->nconns; k++) {
-			struct ct_corr_conn *cn = &c->conns[k];
-			int64_t d;
+		if ((sv = serving_for(w, &tab, &ntab, e)) == NULL) {
+			r = nomem();
+			break;
+		}
+		/* hi: one past the last connection opened by t + skew */
+		for (lo = 0, hi = sv->n; lo < hi;) {
+			size_t mid = lo + (hi - lo) / 2;
 
-			if (cn->denied || cn->dns || !conn_serves(w->o, cn, e))
-				continue;
-			any_host = 1;
-			if (e->time_us < cn->open_us - skew || e->time_us > cn->close_us + skew)
+			if (c->conns[sv->idx[mid]].open_us <= e->time_us + skew)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (j = lo; j > 0 && sv->pmax[j - 1] >= e->time_us - skew; j--) {
+			const struct ct_corr_conn *cn = &c->conns[sv->idx[j - 1]];
+
+			if (cn->close_us < e->time_us - skew)
 				continue;
 			/* the connection opened last before the event carried it, most likely */
 			d = e->time_us >= cn->open_us ? e->time_us - cn->open_us :
 			    cn->open_us - e->time_us + skew;
 			if (d < bestd) {
 				bestd = d;
-				best = (int)k;
+				best = (int)sv->idx[j - 1];
 			}
 		}
 		if (best >= 0) {
@@ -1317,12 +1408,18 @@ explain(struct work *w)
 			continue;
 		}
 		e->explained = CT_EXPL_NO;
-		if (e->note == NULL && asprintf(&e->note, any_host ?
+		if (e->note == NULL && asprintf(&e->note, sv->n > 0 ?
 		    "no connection of the agent to an endpoint of %s was open at that time" :
 		    "the agent never connected to an endpoint of %s",
 		    e->service != NULL ? e->service : "the service") < 0)
 			e->note = NULL;
 	}
+	for (i = 0; i < ntab; i++) {
+		free(tab[i].idx);
+		free(tab[i].pmax);
+	}
+	free(tab);
+	return r;
 }
 
 /* ---- egress ---- */
@@ -1431,26 +1528,56 @@ any_run_open(const struct ct_corr *c)
 }
 
 static int
+cmp_ev_ip(const void *a, const void *b)
+{
+	const struct ct_corr_event *const *x = a, *const *y = b;
+	int d = strcmp((*x)->source_ip, (*y)->source_ip);
+
+	if (d != 0)
+		return d;
+	return (*x)->id < (*y)->id ? -1 : (*x)->id > (*y)->id;
+}
+
+static int
 judge_events(struct work *w)
 {
 	struct ct_corr *c = w->c;
-	size_t i, k;
+	struct ct_corr_event **byip;
+	size_t i, k, n = 0;
 	int r;
 
 	/* the task's egress addresses: declared, then learned from explained events */
 	for (k = 0; k < w->o->negress_ips; k++)
 		if ((r = sv_add(&c->egress_ips, &c->negress_ips, w->o->egress_ips[k], 1)) != 0)
 			return r;
-	for (i = 0; i < c->nevents; i++) {
-		struct ct_corr_event *e = &c->events[i];
+	/*
+	 * An address is learned when most uses made from it are explained by the agent's
+	 * connections: one call that merely coincides with an open connection does not make
+	 * a stranger's address the task's own.  (Sorted by address: n log n.)
+	 */
+	if ((byip = calloc(c->nevents + 1, sizeof(*byip))) == NULL)
+		return nomem();
+	for (i = 0; i < c->nevents; i++)
+		if (c->events[i].role == CT_ROLE_USE && c->events[i].source_ip != NULL)
+			byip[n++] = &c->events[i];
+	if (n > 1)
+		qsort(byip, n, sizeof(*byip), cmp_ev_ip);
+	for (i = 0; i < n; i = k) {
+		size_t yes = 0, no = 0;
 
-		if (e->role == CT_ROLE_USE && e->explained == CT_EXPL_YES &&
-		    e->source_ip != NULL && !sv_has(c->egress_ips, c->negress_ips, e->source_ip)) {
-			if ((r = sv_add(&c->egress_ips, &c->negress_ips, e->source_ip, 1)) != 0)
-				return r;
-			c->nlearned_ips++;
+		for (k = i; k < n && strcmp(byip[k]->source_ip, byip[i]->source_ip) == 0; k++) {
+			yes += byip[k]->explained == CT_EXPL_YES;
+			no += byip[k]->explained == CT_EXPL_NO;
 		}
+		if (yes <= no || sv_has(c->egress_ips, c->negress_ips, byip[i]->source_ip))
+			continue;
+		if ((r = sv_add(&c->egress_ips, &c->negress_ips, byip[i]->source_ip, 1)) != 0) {
+			free(byip);
+			return r;
+		}
+		c->nlearned_ips++;
 	}
+	free(byip);
 	for (i = 0; i < c->nevents; i++) {
 		struct ct_corr_event *e = &c->events[i];
 		int64_t exp = 0;
@@ -2369,14 +2496,16 @@ ct_correlate(struct ct_store *st, const char *task, const struct ct_corr_opts *o
 	describe_claims(&w);
 	if ((r = chains_to_creds(&w)) != 0)
 		goto out;
-	qsort(c->events, c->nevents, sizeof(*c->events), cmp_event);
+	if (c->nevents > 1)
+		qsort(c->events, c->nevents, sizeof(*c->events), cmp_event);
 
 	if ((r = load_runs(&w)) != 0)
 		goto out;
 	for (i = 0; i < c->nruns; i++)
 		if ((r = load_net(&w, i)) != 0)
 			goto out;
-	explain(&w);
+	if ((r = explain(&w)) != 0)
+		goto out;
 	if ((r = build_egress(&w)) != 0 || (r = judge_events(&w)) != 0 ||
 	    (r = coverage(&w)) != 0 || (r = run_evidence(&w)) != 0)
 		goto out;
@@ -2386,7 +2515,8 @@ ct_correlate(struct ct_store *st, const char *task, const struct ct_corr_opts *o
 	tally(c);
 	if ((r = make_findings(&w)) != 0)
 		goto out;
-	qsort(c->findings, c->nfindings, sizeof(*c->findings), cmp_finding);
+	if (c->nfindings > 1)
+		qsort(c->findings, c->nfindings, sizeof(*c->findings), cmp_finding);
 	*out = c;
 	c = NULL;
 	r = 0;

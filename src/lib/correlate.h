@@ -217,7 +217,8 @@ struct ct_corr {
 	size_t nincomplete;
 	char **egress_ips;		/* declared + learned */
 	size_t negress_ips;
-	size_t nlearned_ips;		/* how many of them were learned from explained events */
+	size_t nlearned_ips;		/* how many of them were learned: the source addresses
+					   from which more uses are explained than not */
 	json_t *logs;			/* {"aws": {"latest": us, "complete_until": us, "source": ...}} */
 	int64_t runs_end_us;		/* end of the last run, 0 when none ended */
 	int data_events_logged;
