@@ -247,7 +247,7 @@ cmd_mint_aws(int argc, char **argv)
 	struct ct_buf outbuf;
 	enum out_format fmt;
 	json_t *ex = NULL;
-	int npos, r, rc = CLI_FAIL, in_tx = 0;
+	int npos, r, rc = CLI_FAIL;
 	const struct opt opts[] = {
 		{ OPT_STRING, 0, "task", &task, "ID", "the task the session is for" },
 		{ OPT_STRING, 0, "role-arn", &role_arn, "ARN",
@@ -407,19 +407,9 @@ cmd_mint_aws(int argc, char **argv)
 	cred.assumed_role_arn = res.assumed_role_arn;
 	cred.scope = policy;
 	cred.extra = extra;
-	if ((r = ct_store_begin(st)) != 0)
+	/* the row is committed before the secret is printed (see ct_cred_record) */
+	if ((r = ct_cred_record(st, &cred, NULL, NULL, 0, 0)) != 0)
 		goto fail;
-	in_tx = 1;
-	if ((r = ct_cred_insert(st, &cred)) != 0)
-		goto fail;
-	/*
-	 * The row is committed before the secret is printed: credentials recorded but never
-	 * printed are harmless, credentials printed but not recorded are what the ledger
-	 * exists to prevent.
-	 */
-	if ((r = ct_store_commit(st)) != 0)
-		goto fail;
-	in_tx = 0;
 	/* straight to the descriptor: no stdio buffer keeps a copy of the secret */
 	if (fflush(stdout) != 0 || write_all(STDOUT_FILENO, outbuf.data, outbuf.len) != 0) {
 		rc = cli_error("cannot write output");
@@ -428,8 +418,6 @@ cmd_mint_aws(int argc, char **argv)
 	rc = CLI_OK;
 	goto out;
  fail:
-	if (in_tx)
-		ct_store_rollback(st);
 	rc = cli_fail(r);
  out:
 	ct_buf_release_secret(&outbuf);

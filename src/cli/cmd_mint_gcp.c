@@ -147,13 +147,9 @@ cmd_mint_gcp(int argc, char **argv)
 	cred.key_id = sa.private_key_id;
 	cred.scope = scope;
 	cred.extra = extra;
-	/* one row, committed before anything is printed (see cmd_mint_jwt.c) */
-	if ((r = ct_store_begin(st)) != 0)
+	/* one row, committed before anything is printed */
+	if ((r = ct_cred_record(st, &cred, NULL, NULL, 0, 0)) != 0)
 		goto fail;
-	if ((r = ct_cred_insert(st, &cred)) != 0 || (r = ct_store_commit(st)) != 0) {
-		ct_store_rollback(st);
-		goto fail;
-	}
 
 	ct_time_fmt(cred.issued_us, 0, is, sizeof(is));
 	ct_time_fmt(cred.expires_us, 0, ex, sizeof(ex));

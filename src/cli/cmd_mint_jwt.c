@@ -57,7 +57,7 @@ cmd_mint_jwt(int argc, char **argv)
 	enum ct_jwt_alg alg;
 	EVP_PKEY *key = NULL;
 	json_t *claims = NULL, *sc = NULL;
-	int json = 0, npos, r, rc = CLI_FAIL, in_tx = 0, written = 0;
+	int json = 0, npos, r, rc = CLI_FAIL;
 	int64_t now;
 	const struct opt opts[] = {
 		{ OPT_STRING, 0, "task", &task, "ID", "the task the token is for" },
@@ -140,24 +140,9 @@ cmd_mint_jwt(int argc, char **argv)
 	cred.key_id = kid;
 	cred.scope = scope;
 	cred.extra = extra;
-	if ((r = ct_store_begin(st)) != 0)
+	/* a token file is a bearer secret: 0600 */
+	if ((r = ct_cred_record(st, &cred, outpath, token, strlen(token), 0600)) != 0)
 		goto fail;
-	in_tx = 1;
-	if ((r = ct_cred_insert(st, &cred)) != 0)
-		goto fail;
-	if (outpath != NULL) {
-		/* file and row together, or neither */
-		if ((r = ct_write_file_atomic(outpath, token, strlen(token), 0600)) != 0)
-			goto fail;
-		written = 1;
-	}
-	/*
-	 * For stdout the row is committed first: a token that was recorded but never printed
-	 * is harmless; one printed but not recorded is what the ledger exists to prevent.
-	 */
-	if ((r = ct_store_commit(st)) != 0)
-		goto fail;
-	in_tx = 0;
 
 	ct_time_fmt(cred.issued_us, 0, is, sizeof(is));
 	ct_time_fmt(cred.expires_us, 0, ex, sizeof(ex));
@@ -178,10 +163,6 @@ cmd_mint_jwt(int argc, char **argv)
 	}
 	goto out;
  fail:
-	if (in_tx)
-		ct_store_rollback(st);
-	if (written)
-		unlink(outpath);
 	rc = cli_fail(r);
  out:
 	if (token != NULL)

@@ -125,7 +125,7 @@ cmd_mint_ssh(int argc, char **argv)
 	uint8_t *blob = NULL;
 	size_t bloblen = 0, np, i;
 	int64_t now, start;
-	int json = 0, npos, r, rc = CLI_FAIL, in_tx = 0, written = 0;
+	int json = 0, npos, r, rc = CLI_FAIL;
 	const struct opt opts[] = {
 		{ OPT_STRING, 0, "task", &task, "ID", "the task the certificate is for" },
 		{ OPT_STRING, 0, "ca", &ca_path, "KEY",
@@ -253,17 +253,8 @@ cmd_mint_ssh(int argc, char **argv)
 		goto fail;
 	}
 
-	/* the row and the file together, or neither */
-	if ((r = ct_store_begin(st)) != 0)
+	if ((r = ct_cred_record(st, &cred, outpath, line, strlen(line), 0644)) != 0)
 		goto fail_check;
-	in_tx = 1;
-	if ((r = ct_cred_insert(st, &cred)) != 0 ||
-	    (r = ct_write_file_atomic(outpath, line, strlen(line), 0644)) != 0)
-		goto fail_check;
-	written = 1;
-	if ((r = ct_store_commit(st)) != 0)
-		goto fail_check;
-	in_tx = 0;
 
 	ct_time_fmt(cred.issued_us, 0, va, sizeof(va));
 	ct_time_fmt(cred.expires_us, 0, vb, sizeof(vb));
@@ -289,10 +280,6 @@ cmd_mint_ssh(int argc, char **argv)
  fail_check:
 	ct_sshcert_release(&check);
  fail:
-	if (in_tx)
-		ct_store_rollback(st);
-	if (written)
-		unlink(outpath);
 	rc = cli_fail(r);
  out:
 	ct_task_release(&t);

@@ -39,7 +39,7 @@ cmd_mint_x509(int argc, char **argv)
 	EVP_PKEY *cakey = NULL, *subkey = NULL;
 	json_t *sj = NULL;
 	size_t pemlen = 0;
-	int json = 0, npos, r, rc = CLI_FAIL, in_tx = 0, written = 0;
+	int json = 0, npos, r, rc = CLI_FAIL;
 	int64_t now;
 	const struct opt opts[] = {
 		{ OPT_STRING, 0, "task", &task, "ID", "the task the certificate is for" },
@@ -128,17 +128,8 @@ cmd_mint_x509(int argc, char **argv)
 	cred.issuer = issuer;
 	cred.ca_fingerprint = fp;
 	cred.scope = scope;
-	/* the row and the file together, or neither */
-	if ((r = ct_store_begin(st)) != 0)
+	if ((r = ct_cred_record(st, &cred, outpath, pem, pemlen, 0644)) != 0)
 		goto fail;
-	in_tx = 1;
-	if ((r = ct_cred_insert(st, &cred)) != 0 ||
-	    (r = ct_write_file_atomic(outpath, pem, pemlen, 0644)) != 0)
-		goto fail;
-	written = 1;
-	if ((r = ct_store_commit(st)) != 0)
-		goto fail;
-	in_tx = 0;
 
 	ct_time_fmt(cred.issued_us, 0, nb, sizeof(nb));
 	ct_time_fmt(cred.expires_us, 0, na, sizeof(na));
@@ -156,10 +147,6 @@ cmd_mint_x509(int argc, char **argv)
 	}
 	goto out;
  fail:
-	if (in_tx)
-		ct_store_rollback(st);
-	if (written)
-		unlink(outpath);
 	rc = cli_fail(r);
  out:
 	ct_task_release(&t);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include <openssl/evp.h>
@@ -14,6 +15,7 @@
 #include "lib/store.h"
 #include "util/enc.h"
 #include "util/err.h"
+#include "util/fs.h"
 #include "util/timeutil.h"
 
 static int
@@ -308,6 +310,31 @@ ct_cred_insert(struct ct_store *st, struct ct_cred *c)
 		r = ct_store_error(st, "recording credential");
 	}
 	sqlite3_finalize(s);
+	return r;
+}
+
+int
+ct_cred_record(struct ct_store *st, struct ct_cred *c, const char *outpath, const void *data,
+    size_t len, unsigned int mode)
+{
+	int r, written = 0;
+
+	if ((r = ct_store_begin(st)) != 0)
+		return r;
+	if ((r = ct_cred_insert(st, c)) != 0)
+		goto fail;
+	if (outpath != NULL) {
+		if ((r = ct_write_file_atomic(outpath, data, len, (mode_t)mode)) != 0)
+			goto fail;
+		written = 1;
+	}
+	if ((r = ct_store_commit(st)) != 0)
+		goto fail;
+	return 0;
+ fail:
+	ct_store_rollback(st);
+	if (written)
+		unlink(outpath);
 	return r;
 }
 

@@ -77,6 +77,16 @@ struct ct_cred {
 /* Insert one credential row (call inside a transaction with the output write). */
 int ct_cred_insert(struct ct_store *st, struct ct_cred *c);
 
+/*
+ * Record a minted credential and deliver it: one transaction holds the row and, when
+ * `outpath` is given, the atomic write of `len` bytes to it with `mode`.  Either both are
+ * there afterwards or neither (the file is removed if the commit fails).  Without `outpath`
+ * the caller prints the credential after this returns: a row for a credential that was never
+ * printed is harmless, a credential printed without its row is what the ledger prevents.
+ */
+int ct_cred_record(struct ct_store *st, struct ct_cred *c, const char *outpath,
+    const void *data, size_t len, unsigned int mode);
+
 /* Credentials of a task (all tasks if task is NULL), in issue order. */
 int ct_cred_foreach(struct ct_store *st, const char *task,
     int (*cb)(const struct ct_cred *c, void *arg), void *arg);
