@@ -78,7 +78,9 @@ cmd_inspect(int argc, char **argv)
 		"Show the task binding (task, principal, serial/jti/key id, validity) carried by ARG:\n"
 		"a JWT, a PEM certificate, an OpenSSH certificate, an AWS assumed-role ARN or an sshd\n"
 		"log line.  ARG is the artifact itself, a file holding it, or - for standard input.\n"
-		"Signatures are not checked: inspect reads what an artifact claims.",
+		"inspect reports what an artifact claims; it makes no trust decision.  A JWT's\n"
+		"signature is not checked; an OpenSSH certificate's is checked against the CA key\n"
+		"the certificate itself names, which shows integrity, not that the CA is trusted.",
 		"Exit status: 0 when the artifact carries a task binding, 3 when it carries none,\n"
 		"1 when it cannot be read or is not a recognised artifact."
 	};
