@@ -32,7 +32,8 @@
  *               (default 1000) or, when records are pending, `checkpoint_interval_us` after the
  *               last (default 5 s), and a final one (with "final") by ct_evlog_finish().
  *               Records are buffered in memory and written out at least at every checkpoint
- *               and every ct_evlog_tick() call; the file is fdatasync'd at each checkpoint.
+ *               and every ct_evlog_tick() call; the file is fdatasync'd at a checkpoint
+ *               at most once a second, and at the final one.
  */
 #ifndef CT_EVLOG_H
 #define CT_EVLOG_H
