@@ -367,6 +367,31 @@ ct_monitor_allow_cidr(struct ct_monitor *m, int family, const void *addr, unsign
 }
 
 int
+ct_monitor_expire(struct ct_monitor *m)
+{
+	struct ct_mon_allow_key k, next;
+	struct ct_mon_allow_val v;
+	struct timespec mo;
+	uint64_t now;
+	int fd = bpf_map__fd(m->skel->maps.allow), first = 1, n = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &mo);
+	now = (uint64_t)mo.tv_sec * 1000000000 + (uint64_t)mo.tv_nsec;
+	/* deleting the current key would restart the walk: delete the previous one instead */
+	while (bpf_map_get_next_key(fd, first ? NULL : &k, &next) == 0) {
+		if (!first && bpf_map_lookup_elem(fd, &k, &v) == 0 && v.expires_ns != 0 &&
+		    v.expires_ns < now && bpf_map_delete_elem(fd, &k) == 0)
+			n++;
+		k = next;
+		first = 0;
+	}
+	if (!first && bpf_map_lookup_elem(fd, &k, &v) == 0 && v.expires_ns != 0 &&
+	    v.expires_ns < now && bpf_map_delete_elem(fd, &k) == 0)
+		n++;
+	return n;
+}
+
+int
 ct_monitor_drops(struct ct_monitor *m, uint64_t out[CT_DROP_MAX])
 {
 	uint32_t i;

@@ -61,6 +61,9 @@ int ct_monitor_allow_addr(struct ct_monitor *m, int family, const void *addr, ui
 int ct_monitor_allow_cidr(struct ct_monitor *m, int family, const void *addr, unsigned prefix,
     uint16_t port);
 
+/* Remove the exact admissions whose time is up (the map has room for 65536).  Returns how many. */
+int ct_monitor_expire(struct ct_monitor *m);
+
 /* Lost-event counters, indexed by enum ct_mon_drop. */
 int ct_monitor_drops(struct ct_monitor *m, uint64_t out[CT_DROP_MAX]);
 

@@ -59,6 +59,7 @@ extern char **environ;
 #define KILL_TIMEOUT_MS		5000
 #define CLOSE_GRACE_US		500000	/* wait this long for TCP closes after the end */
 #define MAX_DENIALS_LISTED	100
+#define EXPIRE_EVERY_US		(10 * 1000000LL)	/* sweep expired admissions */
 #define RINGBUF_BYTES		(8u << 20)
 #define WAKEUP_BYTES		(64u << 10)
 
@@ -102,6 +103,7 @@ struct ct_run {
 
 	struct ct_dnsproxy *px;
 	struct ct_monitor *mon;
+	int64_t expired_us;
 	struct ct_seccomp_mon *sm;
 	struct ct_evlog *log;
 	char *events_abs;
@@ -511,6 +513,69 @@ sink(struct ct_run *r, json_t *ev, int64_t time_us, int64_t open_us, int64_t clo
 	return rc;
 }
 
+/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if there is none. */
+static size_t
+utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+	uint32_t c;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, c = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, c = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, c = p[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if ((len == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (len == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/*
+ * A JSON string from bytes the agent chose (comm, paths, argv[0]): JSON wants UTF-8, so
+ * every byte that is not part of valid UTF-8 is written as the four characters \xHH.  A
+ * record is never lost because a process named itself badly.  NULL stays NULL.
+ */
+static json_t *
+jstr(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n, i, o = 0, l;
+	char *buf;
+	json_t *v;
+
+	if (s == NULL)
+		return json_null();
+	n = strlen(s);
+	if ((buf = malloc(n * 4 + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i += l) {
+		if ((l = utf8_len(p + i, n - i)) == 0) {
+			snprintf(buf + o, 5, "\\x%02x", p[i]);
+			o += 4;
+			l = 1;
+		} else {
+			memcpy(buf + o, p + i, l);
+			o += l;
+		}
+	}
+	v = json_stringn(buf, o);
+	free(buf);
+	return v;
+}
+
 /* time, type, pid, ppid, tid, uid, comm, exe */
 static json_t *
 event_base(struct ct_run *r, const char *type, int64_t time_us, pid_t pid, pid_t ppid,
@@ -519,9 +584,9 @@ event_base(struct ct_run *r, const char *type, int64_t time_us, pid_t pid, pid_t
 	char ts[40];
 
 	ct_time_fmt(time_us, 1, ts, sizeof(ts));
-	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:I, s:s, s:s?}", "time", ts, "type", type,
+	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:I, s:o, s:o}", "time", ts, "type", type,
 	    "pid", (int)pid, "ppid", (int)ppid, "tid", (int)tid, "uid", (json_int_t)uid,
-	    "comm", comm, "exe", exe);
+	    "comm", jstr(comm), "exe", jstr(exe));
 }
 
 static void
@@ -698,8 +763,8 @@ on_proc_event(struct ct_run *r, const struct ct_mon_proc *e)
 	if (ev != NULL && h->type == CT_MON_EXEC) {
 		memcpy(a0, e->argv0, CT_MON_ARG_LEN);
 		a0[CT_MON_ARG_LEN] = '\0';
-		json_object_set_new(ev, "filename", json_string(fn));
-		json_object_set_new(ev, "argv0", json_string(a0));
+		json_object_set_new(ev, "filename", jstr(fn));
+		json_object_set_new(ev, "argv0", jstr(a0));
 	} else if (ev != NULL && h->type == CT_MON_EXIT) {
 		if (WIFSIGNALED(e->exit_code))
 			json_object_set_new(ev, "signal", json_integer(WTERMSIG(e->exit_code)));
@@ -1734,6 +1799,15 @@ pump(struct ct_run *r, int timeout_ms)
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
 	}
+	if (r->mon != NULL && ct_now_us() - r->expired_us > EXPIRE_EVERY_US) {
+		/*
+		 * Racy by a few microseconds: an admission the proxy renews between our read
+		 * and our delete is lost, and the agent's next connect to it refused (fail
+		 * closed); a new query for the name admits it again.
+		 */
+		ct_monitor_expire(r->mon);
+		r->expired_us = ct_now_us();
+	}
 	pthread_mutex_lock(&r->mu);
 	rc = r->sink_err;
 	if (rc == 0 && r->log != NULL)
@@ -1766,8 +1840,8 @@ record_kill(struct ct_run *r, pid_t pid)
 		json_object_set_new(ev, "reason", json_string("left behind by the agent"));
 		json_object_del(ev, "uid");
 	}
-	json_array_append_new(r->killed, json_pack("{s:i, s:s, s:s?}", "pid", (int)pid,
-	    "comm", comm, "exe", exe));
+	json_array_append_new(r->killed, json_pack("{s:i, s:o, s:o}", "pid", (int)pid,
+	    "comm", jstr(comm), "exe", jstr(exe)));
 	r->nkilled++;
 	rc = sink_locked(r, ev, t, 0, 0);
 	pthread_mutex_unlock(&r->mu);

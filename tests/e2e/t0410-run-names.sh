@@ -122,6 +122,17 @@ t_is "and the proxy's records say TCP" \
     '["tcp","route53.amazonaws.com","allow","NOERROR"]
 ["tcp","evil.example","deny","REFUSED"]'
 
+# unconnected UDP DNS: the answer must seem to come from the resolver the agent asked
+ct_run dnsudp -- $CLIENT "dnsudp:192.0.2.53:route53.amazonaws.com" \
+    "dnsudp:[2001:db8::53]:route53.amazonaws.com"
+t_is "answers to sendto DNS come back from the resolver asked, IPv4 and IPv6" \
+    "$(cat "$T/dnsudp.out")" "192.0.2.53 53 answer
+2001:db8::53 53 answer"
+t_is "both were redirected" \
+    "$(jq -c 'select(.type=="sendmsg") | [.family, .dst, .dport, .dns_redirect]' "$T/dnsudp.jsonl")" \
+    '["ipv4","192.0.2.53",53,true]
+["ipv6","2001:db8::53",53,true]'
+
 # cloud metadata
 ct_run imds --enforce --allow imds.example --allow 169.254.0.0/16 -- $CLIENT \
     "tcp4:169.254.169.254:80" "tcp:imds.example:80" "udpc:169.254.169.254:80"

@@ -85,6 +85,13 @@ t_is "and the first one's connection end is recorded" \
     "$(jq -c 'select(.type=="close") | [.exe, .bytes_sent, .bytes_recv]' "$T/static.jsonl")" \
     "[\"$T/static-client\",5,3]"
 
+# names the agent chose are recorded even when they are not UTF-8
+ct_run comm -- $CLIENT 'comm:bad\xff\xfename' "tcp4:127.0.0.2:$P"
+t_is "the agent renamed itself with bytes that are not UTF-8" "$(cat "$T/comm.out")" "626164fffe6e616d65
+ok"
+t_is "its connect is recorded, the bad bytes escaped" \
+    "$(jq -c 'select(.type=="connect") | .comm' "$T/comm.jsonl")" '"bad\\xff\\xfename"'
+
 # raw sockets: the agent may only get CAP_NET_RAW in a user namespace of its own
 ct_run raw --enforce -- $CLIENT raw
 t_is "enforce: a raw socket is refused, even with CAP_NET_RAW in the agent's own namespace" \
