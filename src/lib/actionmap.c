@@ -597,15 +597,29 @@ path_root(const struct ct_am_event *ev, const char **path)
 	return ev->request;
 }
 
-/* Is parameter `path` present?  -1 when the request is unknown. */
+static int
+exists_cb(json_t *v, void *arg)
+{
+	(void)v;
+	(void)arg;
+	return 1;
+}
+
+/*
+ * Is parameter `path` present (not null, "", false, {} or []; with a leading '+', there
+ * at all)?  -1 when the request is unknown.
+ */
 static int
 param_present(const struct ct_am_event *ev, const char *path)
 {
-	json_t *root = path_root(ev, &path);
+	int any = *path == '+';
+	json_t *root;
 
-	if (root == NULL)
+	if (any)
+		path++;
+	if ((root = path_root(ev, &path)) == NULL)
 		return ev->request == NULL ? -1 : 0;
-	return walk(root, path, present_cb, NULL, 0) != 0;
+	return walk(root, path, any ? exists_cb : present_cb, NULL, 0) != 0;
 }
 
 /*

@@ -784,6 +784,7 @@ const struct ct_am_entry ct_am_gcp_table[] = {
 	/* Cloud Storage's legacy method names are permissions, with two exceptions */
 	EN(GCS, "storage.setIamPermissions", RENAMED, GR("storage.buckets.setIamPolicy")),
 	EN(GCS, "storage.getIamPermissions", RENAMED, GR("storage.buckets.getIamPolicy")),
+	E(GCS, "google.storage.objects.get", GR("storage.objects.get")),
 	EN(GCS, "google.storage.v2.Storage.ReadObject", RENAMED, GR("storage.objects.get")),
 	EN(GCS, "google.storage.v2.Storage.WriteObject", RENAMED, GR("storage.objects.create")),
 	EN(GCS, "google.storage.v2.Storage.ListObjects", RENAMED, GR("storage.objects.list")),
@@ -798,6 +799,8 @@ const struct ct_am_entry ct_am_gcp_table[] = {
 	    PD("compute.subnetworks.useExternalIp", NULL, "networkInterfaces[].accessConfigs",
 		NULL, "the instance gets an external address"),
 	    PD("compute.instances.setMetadata", NULL, "metadata", NULL, "the request sets metadata"),
+	    PD("compute.instances.setLabels", NULL, "+labels", NULL,
+		"the request names labels (GCP checks it even for an empty list)"),
 	    PD("compute.instances.setServiceAccount", NULL, "serviceAccounts", NULL,
 		"the instance runs as a service account")),
 	EN(GCE, "firewalls.insert", "a firewall rule changes its network's policy",

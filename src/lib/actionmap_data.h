@@ -20,7 +20,8 @@
  *                              becomes the queue's ARN)
  *             A parameter that is missing falls back to resources[] as for NULL.
  *   when      NULL: always needed.  "p,q": needed when any of the parameters is present
- *             (not null, "", false, {} or []); "!p": needed when p is absent.  When the
+ *             (not null, "", false, {} or []; "+p": there at all, whatever its value);
+ *             "!p": needed when p is absent.  When the
  *             request is not known a "p,q" permission is CT_AM_CONDITIONAL and a "!p" one
  *             is assumed needed.
  *   cond      "key=value": an IAM condition that keeps a dependent permission tight
@@ -32,7 +33,7 @@
 
 #include <stddef.h>
 
-#define CT_AM_SPECS 6
+#define CT_AM_SPECS 8
 
 struct ct_am_spec {
 	const char *action;
