@@ -9,6 +9,10 @@ TASK=$($CT task new --class attest-demo)
 $CT keygen -o "$T/k" >/dev/null
 $CT keygen -o "$T/other" >/dev/null
 echo "auditor@example $(cat "$T/k.pub")" >"$T/allowed_signers"
+# a credential issued to the task: the statement lists its join keys
+$CT keygen -o "$T/ca" >/dev/null
+$CT keygen -o "$T/user" >/dev/null
+$CT mint ssh --task "$TASK" --ca "$T/ca" --pubkey "$T/user.pub" -o "$T/user-cert.pub" >/dev/null
 
 $CT run --task "$TASK" --events "$T/ev.log" --sign "$T/k" -- \
     /bin/sh -c 'for i in 1 2 3 4 5 6; do /bin/true; done; exit 3' 2>"$T/run.err"
@@ -36,6 +40,12 @@ t_is "its subject is the log file and its SHA-256" \
 t_is "the predicate names task, class, command and exit status" \
     "$(jq -c '.predicate | [.task, .class, .argv[0], .argv[2], .exit_status, .backend]' "$T/stmt.json")" \
     "[\"$TASK\",\"attest-demo\",\"/bin/sh\",\"for i in 1 2 3 4 5 6; do /bin/true; done; exit 3\",3,\"ebpf\"]"
+t_is "the credentials issued to the task are there by their join keys, without secrets" \
+    "$(jq -c '.predicate.credentials | map([.kind, .key_id, .serial, .ca_fingerprint])' "$T/stmt.json")" \
+    "$(t_sql "select json_array(json_array(kind, key_id, serial, ca_fingerprint)) from credentials")"
+t_is "and they are the ledger's, keyed as the ledger keys them" \
+    "$(jq -r '.predicate.credentials[0].principal' "$T/stmt.json")" \
+    "$(t_sql "select principal from credentials")"
 t_is "and the tree head covers every record" \
     "$(jq -r '.predicate.log.tree_size' "$T/stmt.json")" "$nrec"
 t_is "the processes and drop counters are there" \
