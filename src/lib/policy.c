@@ -353,7 +353,8 @@ raw_seek(struct rawfile *f, uint64_t off)
 		if ((r = raw_fill(f, RAW_CHUNK)) != 0)
 			return r;
 	}
-	memmove(f->buf, f->buf + (off - f->base), f->len - (off - f->base));
+	if (off > f->base)
+		memmove(f->buf, f->buf + (off - f->base), f->len - (off - f->base));
 	f->len -= off - f->base;
 	f->base = off;
 	return 0;
