@@ -77,7 +77,7 @@ cmd_report(int argc, char **argv)
 	struct strlist egress = { NULL, 0 }, endpoints = { NULL, 0 }, allow = { NULL, 0 };
 	struct strlist keypaths = { NULL, 0 };
 	long long skew = -1, delivery = -1, depth = 0;
-	int data_logged = 0, npos, r, rc = CLI_FAIL;
+	int data_logged = 0, plan = 0, npos, r, rc = CLI_FAIL;
 	struct ct_endpoint_extra *extra = NULL;
 	char **extra_svc = NULL, *text = NULL;
 	struct ct_netpolicy *policy = NULL;
@@ -117,6 +117,8 @@ cmd_report(int argc, char **argv)
 		  "follow role chains this many hops (default 8)" },
 		{ OPT_LIST, 0, "key", &keypaths, "PUB",
 		  "trust this key for run attestations (default: the ledger's keys)" },
+		{ OPT_FLAG, 0, "query-plan", &plan, NULL,
+		  "print SQLite's plan for each correlation query on this store, as JSON" },
 		OPT_END_()
 	};
 	const struct cmd_help help = {
@@ -124,7 +126,8 @@ cmd_report(int argc, char **argv)
 		"                 [--fail-on SEVERITY] [--skew DUR] [--egress-ip IP]...\n"
 		"                 [--logs-complete-until TIME] [--delivery-window DUR]\n"
 		"                 [--data-events-logged] [--allow RULE]... [--policy FILE]\n"
-		"                 [--endpoint SVC=HOST]... [--chain-depth N] [--key PUB]...",
+		"                 [--endpoint SVC=HOST]... [--chain-depth N] [--key PUB]...\n"
+		"       credtrail report --query-plan",
 		"Correlate a task's credentials (the ledger), the provider events that used them\n"
 		"(credtrail ingest) and its runs' egress (credtrail run): which credential did\n"
 		"what, whether the agent's own connections explain each use, and findings - use\n"
@@ -142,6 +145,15 @@ cmd_report(int argc, char **argv)
 	parse_options(argc, argv, opts, &help, 0, &npos);
 	if (npos != 0)
 		return cli_usage_error("unexpected argument '%s'", argv[0]);
+	if (plan) {
+		json_t *p = NULL;
+
+		if ((r = ct_correlate_plan(cli_store(), &p)) != 0)
+			return cli_fail(r);
+		rc = cli_print_json(p);
+		json_decref(p);
+		return rc;
+	}
 	if (task == NULL)
 		return cli_usage_error("missing --task ID");
 	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 &&

@@ -53,12 +53,13 @@
 	" e.account, e.region, e.service, e.action, e.source_ip, e.source_host, e.user_agent," \
 	" e.outcome, e.error_code, e.issued_access_key_id, e.issued_expires_us, e.raw_sha256," \
 	" f.path, e.file_offset, e.token_accessor, e.lease_id, e.issued_session_name," \
-	" e.issued_source_identity"
+	" e.issued_source_identity, e.session_tags"
 #define EV_FROM " FROM provider_events e LEFT JOIN ingested_files f ON f.id = e.file_id WHERE "
 
 enum {
 	Q_AKID, Q_ISSUED_AKID, Q_SESSION, Q_SRCID, Q_JTI, Q_SUBJECT, Q_PRINCIPAL,
-	Q_PRINCIPAL_WINDOW, Q_KEYID, Q_SERIAL, Q_ACCESSOR, Q_LEASE, Q_WIF,
+	Q_PRINCIPAL_WINDOW, Q_KEYID, Q_SERIAL, Q_ACCESSOR, Q_LEASE, Q_WIF, Q_VAULT_META,
+	Q_TAGS,
 	Q_R_SESSION, Q_R_SRCID, Q_R_KEYID, Q_R_SUBJECT, Q_R_ISSUED_SESSION, Q_R_ISSUED_SRCID,
 	Q_RUNS, Q_NET, Q_LATEST,
 	Q_COUNT
@@ -81,6 +82,10 @@ static const char *const queries[Q_COUNT + 1] = {
 	[Q_WIF] = "SELECT " EV_COLS EV_FROM
 	    "e.time_us BETWEEN ? AND ? AND +e.provider = 'gcp' AND"
 	    " (e.subject GLOB ? OR e.delegation GLOB ?)",
+	[Q_VAULT_META] = "SELECT " EV_COLS EV_FROM
+	    "e.time_us BETWEEN ? AND ? AND +e.provider = 'vault' AND e.vault_metadata GLOB ?",
+	[Q_TAGS] = "SELECT " EV_COLS EV_FROM
+	    "e.time_us BETWEEN ? AND ? AND +e.provider = 'aws' AND e.session_tags GLOB ?",
 	[Q_R_SESSION] = "SELECT " EV_COLS EV_FROM "e.session_name >= ? AND e.session_name < ?",
 	[Q_R_SRCID] = "SELECT " EV_COLS EV_FROM
 	    "e.source_identity >= ? AND e.source_identity < ?",
@@ -105,6 +110,49 @@ const char *const *
 ct_correlate_queries(void)
 {
 	return queries;
+}
+
+int
+ct_correlate_plan(struct ct_store *st, json_t **out)
+{
+	sqlite3_stmt *s = NULL;
+	json_t *a, *plan;
+	char *sql = NULL;
+	size_t i;
+	int r = 0, rc;
+
+	*out = NULL;
+	if ((a = json_array()) == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	for (i = 0; queries[i] != NULL && r == 0; i++) {
+		if (asprintf(&sql, "EXPLAIN QUERY PLAN %s", queries[i]) < 0) {
+			sql = NULL;
+			r = ct_error(CT_ERR_NOMEM, "out of memory");
+			break;
+		}
+		if (sqlite3_prepare_v2(ct_store_db(st), sql, -1, &s, NULL) != SQLITE_OK) {
+			r = ct_store_error(st, "explaining a correlation query");
+			break;
+		}
+		plan = json_array();
+		while (plan != NULL && (rc = sqlite3_step(s)) == SQLITE_ROW)
+			json_array_append_new(plan, json_string((const char *)
+			    sqlite3_column_text(s, 3)));
+		if (plan == NULL || json_array_append_new(a, json_pack("{s:s, s:o}", "query",
+		    queries[i], "plan", plan)) != 0)
+			r = ct_error(CT_ERR_NOMEM, "out of memory");
+		sqlite3_finalize(s);
+		s = NULL;
+		free(sql);
+		sql = NULL;
+	}
+	free(sql);
+	if (r != 0) {
+		json_decref(a);
+		return r;
+	}
+	*out = a;
+	return 0;
 }
 
 /* ---- severities ---- */
@@ -251,6 +299,13 @@ struct chain_key {
 	int64_t expires_us;	/* 0: unknown */
 };
 
+struct nomatch {
+	size_t run;
+	int64_t time_us;
+	char dst[64];
+	int dport;
+};
+
 struct idmap {
 	int64_t *ids;
 	size_t *idx;
@@ -271,6 +326,8 @@ struct work {
 	char **prefixes;
 	size_t nprefixes;
 	int chain_depth;
+	struct nomatch *nomatch;	/* audit-mode connections outside the run's allowlist */
+	size_t nnomatch;
 };
 
 static int
@@ -467,6 +524,7 @@ enum fetch_kind {
 	F_ISSUANCE,	/* the call that issued it */
 	F_WEAK,		/* a name: a use if the event's access key is the task's, else a claim */
 	F_WINDOW,	/* a shared identity within the credential's lifetime: a weak use */
+	F_TAGS,		/* a session tagged with the task: a claim unless already joined */
 	F_CLAIM,	/* a task-named principal: a claim unless already joined */
 };
 
@@ -513,6 +571,36 @@ names_task(struct work *w, sqlite3_stmt *s)
 	return ours;
 }
 
+/* Do a row's session tags (column 30) say ironclaw:task-id = this task? */
+static int
+tags_task(struct work *w, sqlite3_stmt *s)
+{
+	const char *t = (const char *)sqlite3_column_text(s, 30);
+	json_t *j, *v;
+	size_t i;
+	int ours = 0;
+
+	if (t == NULL || (j = json_loads(t, 0, NULL)) == NULL)
+		return 0;
+	if (json_is_object(j)) {
+		/* {"ironclaw:task-id": "T"} */
+		ours = (v = json_object_get(j, "ironclaw:task-id")) != NULL &&
+		    json_is_string(v) && strcmp(json_string_value(v), w->c->task) == 0;
+	} else if (json_is_array(j)) {
+		/* [{"key": "ironclaw:task-id", "value": "T"}] as CloudTrail logs them */
+		json_array_foreach(j, i, v) {
+			const char *k = json_string_value(json_object_get(v, "key"));
+			const char *val = json_string_value(json_object_get(v, "value"));
+
+			if (k != NULL && val != NULL && strcmp(k, "ironclaw:task-id") == 0 &&
+			    strcmp(val, w->c->task) == 0)
+				ours = 1;
+		}
+	}
+	json_decref(j);
+	return ours;
+}
+
 /*
  * Run a prepared event query and add what it finds, as `kind` for credential `cred` with
  * join key `join` at chain depth `depth`.
@@ -529,7 +617,7 @@ fetch(struct work *w, sqlite3_stmt *s, enum fetch_kind kind, int cred, const cha
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(s, 0);
 
-		if (kind == F_CLAIM && !names_task(w, s))
+		if ((kind == F_CLAIM && !names_task(w, s)) || (kind == F_TAGS && !tags_task(w, s)))
 			continue;
 		if ((have = idmap_get(&w->seen, id)) != (size_t)-1) {
 			struct ct_corr_event *old = &w->c->events[have];
@@ -576,6 +664,7 @@ fetch(struct work *w, sqlite3_stmt *s, enum fetch_kind kind, int cred, const cha
 			e.flags |= CT_EVF_WEAK_JOIN;
 			break;
 		case F_CLAIM:
+		case F_TAGS:
 			e.role = CT_ROLE_CLAIM;
 			e.cred = -1;
 			break;
@@ -685,7 +774,15 @@ fetch_cred(struct work *w, int ci)
 			sqlite3_bind_int64(s, 2, cr->expires_us + WIF_TOKEN_US + skew);
 			sqlite3_bind_text(s, 3, pat, -1, SQLITE_STATIC);
 			sqlite3_bind_text(s, 4, dpat, -1, SQLITE_STATIC);
-			r = fetch(w, s, F_STRONG, ci, "principal_subject", 0);
+			if ((r = fetch(w, s, F_STRONG, ci, "principal_subject", 0)) != 0)
+				goto out;
+			/* a Vault login whose metadata carries the token's sub */
+			if ((r = prep(w, Q_VAULT_META, &s)) != 0)
+				goto out;
+			sqlite3_bind_int64(s, 1, cr->issued_us - skew);
+			sqlite3_bind_int64(s, 2, cr->expires_us + skew);
+			sqlite3_bind_text(s, 3, dpat, -1, SQLITE_STATIC);
+			r = fetch(w, s, F_STRONG, ci, "vault_metadata", 0);
 		}
 	} else if (strcmp(cr->kind, "gcp") == 0) {
 		if ((r = fetch_eq(w, Q_JTI, cr->jti, F_STRONG, ci, "jti", 0)) != 0)
@@ -769,6 +866,30 @@ fetch_claims(struct work *w)
 	size_t p, i;
 	int r;
 
+	/* sessions tagged ironclaw:task-id = task, within the task's credentials' lifetime */
+	{
+		int64_t from = w->c->task_created_us, to = w->c->task_created_us;
+		char *pat;
+
+		for (i = 0; i < w->c->ncreds; i++) {
+			if (w->c->creds[i].issued_us < from)
+				from = w->c->creds[i].issued_us;
+			if (w->c->creds[i].expires_us > to)
+				to = w->c->creds[i].expires_us;
+		}
+		if ((pat = glob_pattern("*ironclaw:task-id*", w->c->task, "*")) == NULL)
+			return nomem();
+		if ((r = prep(w, Q_TAGS, &s)) != 0) {
+			free(pat);
+			return r;
+		}
+		sqlite3_bind_int64(s, 1, from - w->c->skew_us);
+		sqlite3_bind_int64(s, 2, to + w->c->delivery_us);
+		sqlite3_bind_text(s, 3, pat, -1, SQLITE_TRANSIENT);
+		free(pat);
+		if ((r = fetch(w, s, F_TAGS, -1, "session_tags", 0)) != 0)
+			return r;
+	}
 	for (p = 0; p < w->nprefixes; p++) {
 		/* '.' sorts right after '-': [lo, hi) is every name starting with lo */
 		snprintf(lo, sizeof(lo), "%s-task-%s-", w->prefixes[p], w->c->task);
@@ -822,19 +943,26 @@ describe_claims(struct work *w)
 {
 	size_t i;
 
+	char task[CT_TASK_ID_MAX + 1];
+
 	for (i = 0; i < w->c->nevents; i++) {
 		struct ct_corr_event *e = &w->c->events[i];
-		const char *who;
+		const char *who, *names[] = { e->session_name, e->source_identity, e->cert_key_id,
+			e->subject };
+		size_t k;
 
 		if (e->role != CT_ROLE_CLAIM || e->note != NULL)
 			continue;
-		who = e->session_name != NULL ? e->session_name :
-		    e->source_identity != NULL ? e->source_identity :
-		    e->cert_key_id != NULL ? e->cert_key_id :
-		    e->subject != NULL ? e->subject : NULL;
+		who = NULL;
+		for (k = 0; k < sizeof(names) / sizeof(names[0]) && who == NULL; k++)
+			if (names[k] != NULL && ct_task_from_principal(names[k], strlen(names[k]),
+			    task, sizeof(task)) == 0 && strcmp(task, w->c->task) == 0)
+				who = names[k];
+		ct_error_clear();
 		if (who == NULL && e->issued_access_key_id != NULL) {
-			if (asprintf(&e->note, "it issued access key %s for a session named after "
-			    "task %s, which the ledger never issued", e->issued_access_key_id,
+			if (asprintf(&e->note, "it issued access key %s for a session %s task %s, "
+			    "which the ledger never issued", e->issued_access_key_id,
+			    strcmp(e->join, "session_tags") == 0 ? "tagged with" : "named after",
 			    w->c->task) < 0)
 				e->note = NULL;
 			continue;
@@ -1933,9 +2061,59 @@ set_verdict(struct ct_corr_run *ru, enum ct_evlog_verdict v, const struct ct_evl
 	ru->records = rep->records;
 }
 
+struct nomatch_ctx {
+	struct work *w;
+	size_t run;
+};
+
+/*
+ * Event log visitor: note the connections the run's own allowlist would have refused (the
+ * monitor marks them "allowlist": "no-match" in audit mode; the store does not keep it).
+ */
 static int
-verify_run(struct work *w, struct ct_corr_run *ru, EVP_PKEY *const *keys, size_t nkeys)
+nomatch_record(void *arg, uint64_t seq, const uint8_t *line, size_t len, const uint8_t leaf[32])
 {
+	struct nomatch_ctx *x = arg;
+	struct work *w = x->w;
+	struct nomatch *n;
+	const char *type, *am, *ts, *dst;
+	json_t *o;
+
+	(void)seq;
+	(void)leaf;
+	if (len == 0 || memmem(line, len, "no-match", 8) == NULL)
+		return 0;	/* cheap filter: most records are not */
+	if ((o = json_loadb((const char *)line, len, 0, NULL)) == NULL)
+		return 0;
+	type = json_string_value(json_object_get(o, "type"));
+	am = json_string_value(json_object_get(o, "allowlist"));
+	ts = json_string_value(json_object_get(o, "time"));
+	dst = json_string_value(json_object_get(o, "dst"));
+	if (type != NULL && (strcmp(type, "connect") == 0 || strcmp(type, "sendmsg") == 0) &&
+	    am != NULL && strcmp(am, "no-match") == 0 && ts != NULL && dst != NULL &&
+	    strlen(dst) < sizeof(n->dst) &&
+	    (n = reallocarray(w->nomatch, w->nnomatch + 1, sizeof(*n))) != NULL) {
+		w->nomatch = n;
+		n = &n[w->nnomatch];
+		memset(n, 0, sizeof(*n));
+		if (ct_time_parse(ts, strlen(ts), &n->time_us) == 0) {
+			n->run = x->run;
+			snprintf(n->dst, sizeof(n->dst), "%s", dst);
+			n->dport = (int)json_integer_value(json_object_get(o, "dport"));
+			w->nnomatch++;
+		}
+		ct_error_clear();
+	}
+	json_decref(o);
+	return 0;
+}
+
+static int
+verify_run(struct work *w, size_t ri, EVP_PKEY *const *keys, size_t nkeys)
+{
+	struct ct_corr_run *ru = &w->c->runs[ri];
+	struct nomatch_ctx x = { w, ri };
+	struct ct_evlog_visitor v;
 	struct ct_evlog_report rep;
 	struct ct_attest_result res;
 	char *att = NULL, hex[65];
@@ -1951,30 +2129,12 @@ verify_run(struct work *w, struct ct_corr_run *ru, EVP_PKEY *const *keys, size_t
 			ru->detail = NULL;
 		return 0;
 	}
-	if (asprintf(&att, "%s.dsse.json", ru->events_path) < 0)
-		return nomem();
-	if (file_exists(att)) {
-		memset(&res, 0, sizeof(res));
-		r = ct_attest_verify(att, ru->events_path, keys, nkeys, &res);
-		if (r != 0) {
-			snprintf(ru->verdict, sizeof(ru->verdict), "unreadable");
-			ru->detail = strdup(ct_errmsg(r));
-			ct_error_clear();
-		} else {
-			set_verdict(ru, res.verdict, &res.log, res.fail);
-		}
-		ct_attest_result_release(&res);
-		ru->attestation_path = att;
-		att = NULL;
-		if (ru->attestation_digest == NULL && sha256_file_hex(ru->attestation_path,
-		    hex) == 0)
-			ru->attestation_digest = strdup(hex);
-		ct_error_clear();
-		return 0;
-	}
-	free(att);
+	/* the log itself, reading what the store does not keep on the way */
+	memset(&v, 0, sizeof(v));
+	v.record = nomatch_record;
+	v.arg = &x;
 	memset(&rep, 0, sizeof(rep));
-	r = ct_evlog_verify_file(ru->events_path, keys, nkeys, NULL, &rep);
+	r = ct_evlog_verify_file(ru->events_path, keys, nkeys, &v, &rep);
 	if (r != 0) {
 		snprintf(ru->verdict, sizeof(ru->verdict), "unreadable");
 		ru->detail = strdup(ct_errmsg(r));
@@ -1983,8 +2143,48 @@ verify_run(struct work *w, struct ct_corr_run *ru, EVP_PKEY *const *keys, size_t
 		set_verdict(ru, rep.verdict, &rep, rep.fail);
 	}
 	ct_evlog_report_release(&rep);
-	(void)w;
+	/* and its attestation, when the run wrote one beside it */
+	if (asprintf(&att, "%s.dsse.json", ru->events_path) < 0)
+		return nomem();
+	if (!file_exists(att)) {
+		free(att);
+		return 0;
+	}
+	ru->attestation_path = att;
+	memset(&res, 0, sizeof(res));
+	r = ct_attest_verify(att, ru->events_path, keys, nkeys, &res);
+	if (r != 0 || res.verdict == CT_EVLOG_FAILED) {
+		snprintf(ru->verdict, sizeof(ru->verdict), r != 0 ? "unreadable" : "failed");
+		ru->verified = 0;
+		free(ru->detail);
+		ru->detail = strdup(r != 0 ? ct_errmsg(r) : res.fail);
+		ct_error_clear();
+	}
+	ct_attest_result_release(&res);
+	if (ru->attestation_digest == NULL && sha256_file_hex(att, hex) == 0)
+		ru->attestation_digest = strdup(hex);
+	ct_error_clear();
 	return 0;
+}
+
+/* Mark the connections the runs' own allowlists would have refused. */
+static void
+mark_nomatch(struct work *w)
+{
+	size_t i, k;
+
+	for (i = 0; i < w->nnomatch; i++) {
+		const struct nomatch *n = &w->nomatch[i];
+
+		for (k = 0; k < w->c->nconns; k++) {
+			struct ct_corr_conn *cn = &w->c->conns[k];
+
+			if (cn->open_us == n->time_us && cn->dport == n->dport &&
+			    cn->dst != NULL && strcmp(cn->dst, n->dst) == 0 &&
+			    strcmp(cn->run_id, w->c->runs[n->run].id) == 0)
+				cn->allowed = 0;
+		}
+	}
 }
 
 static int
@@ -2032,7 +2232,7 @@ run_evidence(struct work *w)
 		struct ct_corr_run *ru = &c->runs[i];
 
 		dd = NULL;
-		if ((r = verify_run(w, ru, keys, nkeys)) != 0)
+		if ((r = verify_run(w, i, keys, nkeys)) != 0)
 			break;
 		if (!ru->ended)
 			r = sv_addf(&c->incomplete, &c->nincomplete, 1, "run %s has not ended "
@@ -2504,10 +2704,12 @@ ct_correlate(struct ct_store *st, const char *task, const struct ct_corr_opts *o
 	for (i = 0; i < c->nruns; i++)
 		if ((r = load_net(&w, i)) != 0)
 			goto out;
+	if ((r = coverage(&w)) != 0 || (r = run_evidence(&w)) != 0)
+		goto out;
+	mark_nomatch(&w);
 	if ((r = explain(&w)) != 0)
 		goto out;
-	if ((r = build_egress(&w)) != 0 || (r = judge_events(&w)) != 0 ||
-	    (r = coverage(&w)) != 0 || (r = run_evidence(&w)) != 0)
+	if ((r = build_egress(&w)) != 0 || (r = judge_events(&w)) != 0)
 		goto out;
 	for (i = 0; i < c->ncreds; i++)
 		if ((r = evaluate_scope(&w, i)) != 0)
@@ -2528,6 +2730,7 @@ ct_correlate(struct ct_store *st, const char *task, const struct ct_corr_opts *o
 	free(w.keys);
 	free(w.seen.ids);
 	free(w.seen.idx);
+	free(w.nomatch);
 	sv_free(w.prefixes, w.nprefixes);
 	if (have_task)
 		ct_task_release(&t);

@@ -138,7 +138,9 @@ struct ct_corr_conn {
 	int dns;			/* a DNS query (to the resolver or its proxy) */
 	int direct_ip;			/* to an address no DNS name led to */
 	int denied;
-	int allowed;			/* by opts.allow: 1, 0, or -1 not judged */
+	int allowed;			/* by opts.allow: 1, 0, or -1 not judged; without
+					   opts.allow, 0 when the run's event log says its own
+					   allowlist would refuse it (audit mode) */
 	int64_t bytes_sent, bytes_recv;
 	size_t nexplained;
 };
@@ -240,5 +242,11 @@ enum ct_severity ct_corr_max_severity(const struct ct_corr *c);
  * a NULL-terminated array of statements with '?' parameters.
  */
 const char *const *ct_correlate_queries(void);
+
+/*
+ * The plan SQLite chooses for each of those queries on this store: a JSON array of
+ * {"query": <sql>, "plan": ["SEARCH e USING INDEX ...", ...]} (a new reference).
+ */
+int ct_correlate_plan(struct ct_store *st, json_t **out);
 
 #endif

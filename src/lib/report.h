@@ -45,4 +45,14 @@ int ct_report_html(const struct ct_corr *c, char **out, size_t *outlen);
 int ct_report_statement(json_t *report, json_t **out);
 int ct_report_sign(EVP_PKEY *key, json_t *report, char **out, size_t *outlen);
 
+/*
+ * Check a signed report (`len` bytes of a DSSE envelope): a signature by one of `keys`, the
+ * payload an in-toto statement of predicateType CT_REPORT_PREDICATE_V1 whose one subject's
+ * sha256 is that of the predicate's canonical JSON, and the payload exactly the statement's
+ * canonical bytes.  On success *report (may be NULL) gets the report and keyid the signer's.
+ * CT_ERR_VERIFY or CT_ERR_FORMAT say what is wrong.
+ */
+int ct_report_verify(const uint8_t *data, size_t len, EVP_PKEY *const *keys, size_t nkeys,
+    json_t **report, char keyid[65]);
+
 #endif

@@ -369,3 +369,81 @@ ct_report_sign(EVP_PKEY *key, json_t *report, char **out, size_t *outlen)
 	json_decref(stmt);
 	return r;
 }
+
+int
+ct_report_verify(const uint8_t *data, size_t len, EVP_PKEY *const *keys, size_t nkeys,
+    json_t **report, char keyid[65])
+{
+	struct ct_dsse env;
+	json_t *stmt = NULL, *pred, *subj;
+	json_error_t jerr;
+	char *canon = NULL, hex[65];
+	const char *want;
+	uint8_t md[32];
+	unsigned int mdlen = 0;
+	size_t clen = 0, which = 0;
+	int r;
+
+	if (report != NULL)
+		*report = NULL;
+	if (keyid != NULL)
+		keyid[0] = '\0';
+	memset(&env, 0, sizeof(env));
+	if ((r = ct_dsse_parse(data, len, &env)) != 0)
+		return r;
+	if (strcmp(env.payload_type, CT_DSSE_INTOTO_TYPE) != 0) {
+		r = ct_error(CT_ERR_FORMAT, "payloadType is '%s', not '%s'", env.payload_type,
+		    CT_DSSE_INTOTO_TYPE);
+		goto out;
+	}
+	if ((r = ct_dsse_verify(&env, keys, nkeys, &which)) != 0)
+		goto out;
+	stmt = json_loadb((const char *)env.payload, env.payload_len, JSON_REJECT_DUPLICATES,
+	    &jerr);
+	if (!json_is_object(stmt)) {
+		r = ct_error(CT_ERR_FORMAT, "statement is not a JSON object: %s", jerr.text);
+		goto out;
+	}
+	pred = json_object_get(stmt, "predicate");
+	subj = json_array_get(json_object_get(stmt, "subject"), 0);
+	want = json_string_value(json_object_get(json_object_get(subj, "digest"), "sha256"));
+	if (strcmp(json_string_value(json_object_get(stmt, "_type")) != NULL ?
+	    json_string_value(json_object_get(stmt, "_type")) : "", CT_INTOTO_STATEMENT_V1) != 0 ||
+	    json_string_value(json_object_get(stmt, "predicateType")) == NULL ||
+	    strcmp(json_string_value(json_object_get(stmt, "predicateType")),
+	    CT_REPORT_PREDICATE_V1) != 0 || !json_is_object(pred) ||
+	    json_array_size(json_object_get(stmt, "subject")) != 1 || want == NULL) {
+		r = ct_error(CT_ERR_FORMAT, "not an in-toto statement of a credtrail report");
+		goto out;
+	}
+	/* one byte form only: the payload is the statement's canonical encoding */
+	if ((r = ct_evlog_canonical(stmt, &canon, &clen)) != 0)
+		goto out;
+	if (clen != env.payload_len || memcmp(canon, env.payload, clen) != 0) {
+		r = ct_error(CT_ERR_FORMAT, "statement is not in canonical form");
+		goto out;
+	}
+	free(canon);
+	canon = NULL;
+	if ((r = ct_evlog_canonical(pred, &canon, &clen)) != 0)
+		goto out;
+	if (EVP_Digest(canon, clen, md, &mdlen, EVP_sha256(), NULL) != 1) {
+		r = ct_error(CT_ERR_CRYPTO, "cannot hash the report");
+		goto out;
+	}
+	ct_hex_fmt(md, 32, hex);
+	if (strcmp(hex, want) != 0) {
+		r = ct_error(CT_ERR_VERIFY, "the report's digest is not the statement's subject");
+		goto out;
+	}
+	if (keyid != NULL && (r = ct_dsse_keyid(keys[which], keyid)) != 0)
+		goto out;
+	if (report != NULL)
+		*report = json_incref(pred);
+	r = 0;
+ out:
+	json_decref(stmt);
+	free(canon);
+	ct_dsse_release(&env);
+	return r;
+}

@@ -225,4 +225,19 @@ report --sign "$T/attest.key" -o "$T/report.dsse.json"
 t_is "the signed report is a DSSE envelope of an in-toto statement about the report" \
     "$(jq -r .payload "$T/report.dsse.json" | base64 -d | jq -c '[._type, .predicateType, .subject[0].name, .predicate.task, .predicate.schema]')" \
     "[\"https://in-toto.io/Statement/v1\",\"https://credtrail.dev/attestation/report/v1\",\"credtrail-report-$task.json\",\"$task\",\"https://credtrail.dev/report/v1\"]"
+t_is "python3-cryptography verifies the envelope's Ed25519 signature over the DSSE PAE, and the subject digest is the report's" \
+    "$($PY - "$T/report.dsse.json" "$T/attest.key.pub" <<'EOF'
+import base64, hashlib, json, sys
+from cryptography.hazmat.primitives.serialization import load_ssh_public_key
+env = json.load(open(sys.argv[1]))
+payload = base64.b64decode(env["payload"])
+ptype = env["payloadType"].encode()
+pae = b"DSSEv1 %d %s %d %s" % (len(ptype), ptype, len(payload), payload)
+load_ssh_public_key(open(sys.argv[2], "rb").read()).verify(
+    base64.b64decode(env["signatures"][0]["sig"]), pae)
+st = json.loads(payload)
+canon = json.dumps(st["predicate"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+print(hashlib.sha256(canon.encode()).hexdigest() == st["subject"][0]["digest"]["sha256"])
+EOF
+)" True
 t_done

@@ -27,12 +27,14 @@
 #include "lib/correlate.h"
 #include "lib/dsse.h"
 #include "lib/endpoints.h"
+#include "lib/evlog.h"
 #include "lib/keys.h"
 #include "lib/ledger.h"
 #include "lib/netpolicy.h"
 #include "lib/report.h"
 #include "lib/store.h"
 #include "util/err.h"
+#include "util/timeutil.h"
 
 #define T0 1800000000000000LL
 #define S(x) ((int64_t)((x) * 1000000.0))
@@ -885,6 +887,31 @@ test_report_sign(void **state)
 	assert_int_not_equal(ct_dsse_verify(&env, &key, 1, NULL), 0);
 	ct_error_clear();
 	ct_dsse_release(&env);
+
+	/* the whole check: signature, statement, subject digest of the report */
+	{
+		json_t *back = NULL;
+		char kid[65], want[65];
+		EVP_PKEY *other;
+		char *t;
+
+		assert_int_equal(ct_report_verify((const uint8_t *)s, len, &key, 1, &back, kid), 0);
+		assert_true(json_equal(back, j));
+		assert_int_equal(ct_dsse_keyid(key, want), 0);
+		assert_string_equal(kid, want);
+		json_decref(back);
+		assert_int_equal(ct_key_generate(CT_KEY_ED25519, &other), 0);
+		assert_int_equal(ct_report_verify((const uint8_t *)s, len, &other, 1, NULL, NULL),
+		    CT_ERR_VERIFY);
+		EVP_PKEY_free(other);
+		/* a report signed as something else: a run statement's envelope is refused */
+		assert_int_equal(ct_dsse_sign(key, CT_DSSE_INTOTO_TYPE,
+		    (const uint8_t *)"{\"_type\":\"x\"}", 12, &t, &len), 0);
+		assert_int_equal(ct_report_verify((const uint8_t *)t, len, &key, 1, NULL, NULL),
+		    CT_ERR_FORMAT);
+		free(t);
+		ct_error_clear();
+	}
 	free(s);
 	EVP_PKEY_free(key);
 	json_decref(j);
@@ -922,7 +949,180 @@ test_query_plans(void **state)
 		if (!searched)
 			fail_msg("no index used by '%s'", *q);
 	}
-	assert_int_equal(n, 22);
+	assert_int_equal(n, 24);
+}
+
+/*
+ * The other join keys, on top of the scenario: a JWT whose sub reaches GCP through Workload
+ * Identity Federation and logs in to Vault (whose token accessor and lease then carry on), a
+ * session that someone else tagged with the task, and an audit-mode run whose signed event
+ * log says one connection was outside its allowlist.
+ */
+static int
+setup_more(void **state)
+{
+	struct fx *f;
+	struct ct_cred c;
+
+	setup(state);
+	f = *state;
+	memset(&c, 0, sizeof(c));
+	c.task_id = "t1";
+	c.kind = "jwt";
+	c.principal = "ironclaw-task-t1-22222222";
+	c.subject = "ironclaw-task-t1-22222222";
+	c.jti = "jti-22";
+	c.issuer = "https://issuer.example";
+	c.issued_us = T0 - S(10);
+	c.expires_us = T0 + S(900);
+	assert_int_equal(ct_cred_insert(f->st, &c), 0);
+	pe(f, "gcp", 33, "subject, service, action, source_ip", "'principal://iam.googleapis.com/"
+	    "projects/1/locations/global/workloadIdentityPools/p/subject/ironclaw-task-t1-22222222',"
+	    " 'storage.googleapis.com', 'storage.objects.get', '10.0.0.5'");
+	pe(f, "gcp", 33.5, "subject, service, action, source_ip", "'principal://iam.googleapis.com/"
+	    "projects/1/locations/global/workloadIdentityPools/p/subject/ironclaw-task-t1-2222',"
+	    " 'storage.googleapis.com', 'storage.objects.get', '10.0.0.5'");
+	pe(f, "vault", 34, "vault_metadata, service, action, source_ip, issued_access_key_id",
+	    "'{\"role\":\"agent\",\"sub\":\"ironclaw-task-t1-22222222\"}', 'auth/jwt/',"
+	    " 'update auth/jwt/login', '10.0.0.5', 'acc-1'");
+	pe(f, "vault", 36, "token_accessor, lease_id, service, action, source_ip", "'acc-1',"
+	    " 'aws/creds/agent/l1', 'aws/', 'read aws/creds/agent', '10.0.0.5'");
+	pe(f, "vault", 37, "lease_id, service, action, source_ip", "'aws/creds/agent/l1',"
+	    " 'sys/', 'update sys/leases/renew', '10.0.0.5'");
+	pe(f, "aws", 45, "access_key_id, service, action, source_ip, session_tags,"
+	    " issued_access_key_id, issued_session_name", "'AKIDOTHER', 'sts.amazonaws.com',"
+	    " 'AssumeRole', '198.51.100.7', '[{\"key\":\"ironclaw:task-id\",\"value\":\"t1\"}]',"
+	    " 'ASIATAGGED', 'innocent-name'");
+	pe(f, "aws", 46, "access_key_id, service, action, source_ip, session_tags,"
+	    " issued_access_key_id, issued_session_name", "'AKIDOTHER', 'sts.amazonaws.com',"
+	    " 'AssumeRole', '198.51.100.7', '[{\"key\":\"ironclaw:task-id\",\"value\":\"t1x\"}]',"
+	    " 'ASIATAGGED2', 'other-name'");
+	return 0;
+}
+
+static void
+test_more_join_keys(void **state)
+{
+	struct fx *f = *state;
+	struct ct_corr_opts o;
+	struct ct_corr *c;
+	const struct ct_corr_event *e;
+	size_t i;
+
+	opts_init(&o);
+	assert_int_equal(ct_correlate(f->st, "t1", &o, &c), 0);
+	assert_int_equal(c->ncreds, 3);
+	e = find_event(c, 33, "storage.objects.get");
+	assert_int_equal(e->cred, 2);
+	assert_string_equal(e->join, "principal_subject");
+	/* a sub that is only a prefix of ours is not ours */
+	for (i = 0; i < c->nevents; i++)
+		assert_false(c->events[i].time_us == T0 + S(33.5));
+	e = find_event(c, 34, "update auth/jwt/login");
+	assert_string_equal(e->join, "vault_metadata");
+	e = find_event(c, 36, "read aws/creds/agent");
+	assert_string_equal(e->join, "vault_accessor");
+	assert_int_equal(e->depth, 1);
+	e = find_event(c, 37, "update sys/leases/renew");
+	assert_string_equal(e->join, "vault_lease");
+	assert_int_equal(e->depth, 2);
+	assert_int_equal(e->cred, 2);
+	/* GCP storage through a connection to it: none; Vault: no endpoint known */
+	assert_int_equal(find_event(c, 33, "storage.objects.get")->explained, CT_EXPL_NO);
+	assert_int_equal(find_event(c, 36, "read aws/creds/agent")->explained, CT_EXPL_UNKNOWN);
+	/* the tagged session someone else made */
+	e = find_event(c, 45, "AssumeRole");
+	assert_int_equal(e->role, CT_ROLE_CLAIM);
+	assert_string_equal(e->note, "it issued access key ASIATAGGED for a session tagged with "
+	    "task t1, which the ledger never issued");
+	for (i = 0; i < c->nevents; i++)
+		assert_false(c->events[i].time_us == T0 + S(46));
+	assert_int_equal(count_findings(c, "unissued-principal"), 4);
+	ct_corr_free(c);
+
+	/* a Vault host given by the user makes its events comparable */
+	{
+		const struct ct_endpoint_extra ex[] = { { "vault", "vault.example.net" } };
+
+		opts_init(&o);
+		o.endpoints = ex;
+		o.nendpoints = 1;
+		assert_int_equal(ct_correlate(f->st, "t1", &o, &c), 0);
+		assert_int_equal(find_event(c, 36, "read aws/creds/agent")->explained, CT_EXPL_NO);
+		ct_corr_free(c);
+	}
+}
+
+static void
+test_run_log_nomatch(void **state)
+{
+	struct fx *f = *state;
+	struct ct_evlog_params lp;
+	struct ct_evlog *l;
+	struct ct_corr_opts o;
+	struct ct_corr *c;
+	EVP_PKEY *key;
+	char path[160], ts[40];
+	uint64_t size;
+	uint8_t root[32];
+	json_t *ev;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/r2.jsonl", f->dir);
+	assert_int_equal(ct_key_generate(CT_KEY_ED25519, &key), 0);
+	memset(&lp, 0, sizeof(lp));
+	lp.path = path;
+	lp.origin = "credtrail:t1:r2";
+	lp.key = key;
+	assert_int_equal(ct_evlog_create(&l, &lp), 0);
+	ct_time_fmt(T0 + S(70), 1, ts, sizeof(ts));
+	ev = json_pack("{s:s, s:s, s:s, s:i, s:[s], s:s, s:s}", "time", ts, "type", "connect",
+	    "dst", "198.18.0.9", "dport", 443, "names", "unlisted.example", "verdict", "audit",
+	    "allowlist", "no-match");
+	assert_int_equal(ct_evlog_append(l, ev), 0);
+	json_decref(ev);
+	ct_time_fmt(T0 + S(71), 1, ts, sizeof(ts));
+	ev = json_pack("{s:s, s:s, s:s, s:i, s:[s], s:s}", "time", ts, "type", "connect",
+	    "dst", "54.239.1.1", "dport", 443, "names", "route53.amazonaws.com", "verdict", "audit");
+	assert_int_equal(ct_evlog_append(l, ev), 0);
+	json_decref(ev);
+	assert_int_equal(ct_evlog_finish(l, NULL, &size, root), 0);
+	ct_evlog_free(l);
+	sql(f, "INSERT INTO runs (id, task_id, argv, backend, mode, start_us, end_us, exit_status,"
+	    " complete, events_path) VALUES ('r2', 't1', '[\"agent\"]', 'ebpf', 'audit', %lld,"
+	    " %lld, 0, 1, %Q)", T0 + S(65), T0 + S(80), path);
+	net(f, "r2", 70, "connect", "tcp", "198.18.0.9", 443, "[\"unlisted.example\"]", "audit",
+	    0, 0);
+	net(f, "r2", 71, "connect", "tcp", "54.239.1.1", 443, "[\"route53.amazonaws.com\"]",
+	    "audit", 0, 0);
+
+	opts_init(&o);
+	o.keys = &key;
+	o.nkeys = 1;
+	assert_int_equal(ct_correlate(f->st, "t1", &o, &c), 0);
+	assert_int_equal(c->nruns, 2);
+	assert_string_equal(c->runs[1].verdict, "complete");
+	assert_int_equal(c->runs[1].verified, 1);
+	assert_int_equal(c->runs[1].records, 2);
+	for (i = 0; i < c->nconns; i++) {
+		if (strcmp(c->conns[i].run_id, "r2") != 0)
+			continue;
+		assert_int_equal(c->conns[i].allowed,
+		    strcmp(c->conns[i].dst, "198.18.0.9") == 0 ? 0 : -1);
+	}
+	assert_int_equal(count_findings(c, "egress-not-allowed"), 1);
+	assert_non_null(strstr(find_finding(c, "egress-not-allowed", 0)->summary,
+	    "unlisted.example port 443"));
+	ct_corr_free(c);
+
+	/* an untrusted key: the log no longer verifies */
+	EVP_PKEY_free(key);
+	assert_int_equal(ct_key_generate(CT_KEY_ED25519, &key), 0);
+	assert_int_equal(ct_correlate(f->st, "t1", &o, &c), 0);
+	assert_string_equal(c->runs[1].verdict, "failed");
+	assert_int_equal(count_findings(c, "attestation-failed"), 1);
+	ct_corr_free(c);
+	EVP_PKEY_free(key);
 }
 
 int
@@ -945,6 +1145,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_report_text_and_html, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report_sign, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_plans, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_more_join_keys, setup_more, teardown),
+		cmocka_unit_test_setup_teardown(test_run_log_nomatch, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
