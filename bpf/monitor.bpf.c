@@ -72,6 +72,14 @@ struct {
 	__type(value, struct ct_mon_lpm_val);
 } allow_lpm SEC(".maps");
 
+/* [0]: TCP connections of the agent between SYN_SENT and CLOSE (the loader waits for 0). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __s64);
+} inflight SEC(".maps");
+
 /* The agent's cgroup, for the tp_btf programs' descendant test. */
 struct {
 	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
@@ -89,6 +97,7 @@ struct sk_info {
 	__u32 uid;
 	char comm[CT_MON_COMM_LEN];
 	__u32 report_close;
+	__u32 in_flight;	/* counted in `inflight` */
 	__u32 verdict;
 	__u32 flags;
 	__u32 dns_set;
@@ -636,18 +645,33 @@ int BPF_PROG(ct_sock_state, const struct sock *sk, const int oldstate, const int
 	const struct tcp_sock *tp;
 	__u16 family;
 
-	if (newstate != TCP_CLOSE && newstate != TCP_ESTABLISHED)
+	__u32 zero = 0;
+	__s64 *n;
+
+	if (newstate != TCP_CLOSE && newstate != TCP_ESTABLISHED && newstate != TCP_SYN_SENT)
 		return 0;
 	if (sk->sk_protocol != IPPROTO_TCP_)
 		return 0;
 	si = bpf_sk_storage_get(&sk_info, (struct sock *)sk, 0, 0);
 	if (si == NULL || !si->report_close)
 		return 0;
+	if (newstate == TCP_SYN_SENT) {
+		/* only a socket that got this far will reach CLOSE (a failed route does not) */
+		if (!si->in_flight && (n = bpf_map_lookup_elem(&inflight, &zero)) != NULL) {
+			__sync_fetch_and_add(n, 1);
+			si->in_flight = 1;
+		}
+		return 0;
+	}
 	if (newstate == TCP_ESTABLISHED) {
 		si->flags |= CT_MONF_ESTABLISHED;
 		return 0;
 	}
 	si->report_close = 0;
+	if (si->in_flight && (n = bpf_map_lookup_elem(&inflight, &zero)) != NULL) {
+		__sync_fetch_and_add(n, -1);
+		si->in_flight = 0;
+	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (e == NULL) {
 		count_drop(CT_DROP_RINGBUF_NET);

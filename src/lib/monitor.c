@@ -391,6 +391,17 @@ ct_monitor_expire(struct ct_monitor *m)
 	return n;
 }
 
+int64_t
+ct_monitor_open_connections(struct ct_monitor *m)
+{
+	uint32_t k = 0;
+	int64_t v = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(m->skel->maps.inflight), &k, &v) != 0)
+		return 0;
+	return v;
+}
+
 int
 ct_monitor_drops(struct ct_monitor *m, uint64_t out[CT_DROP_MAX])
 {

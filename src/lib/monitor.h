@@ -64,6 +64,9 @@ int ct_monitor_allow_cidr(struct ct_monitor *m, int family, const void *addr, un
 /* Remove the exact admissions whose time is up (the map has room for 65536).  Returns how many. */
 int ct_monitor_expire(struct ct_monitor *m);
 
+/* The agent's TCP connections that have started (SYN sent) and not yet reached CLOSE. */
+int64_t ct_monitor_open_connections(struct ct_monitor *m);
+
 /* Lost-event counters, indexed by enum ct_mon_drop. */
 int ct_monitor_drops(struct ct_monitor *m, uint64_t out[CT_DROP_MAX]);
 

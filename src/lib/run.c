@@ -151,7 +151,7 @@ struct ct_run {
 	uint64_t ndns, ndns_denied;
 	uint64_t nprocs, nkilled;
 	json_t *killed;
-	int64_t open_tcp;
+	int64_t open_tcp;		/* at the end: TCP connections whose close we did not see */
 	struct proc_ent *procs;
 	size_t procs_cap, procs_used;
 	uint64_t drops[CT_DROP_MAX];
@@ -744,10 +744,6 @@ on_net_event(struct ct_run *r, const struct ct_mon_net *e)
 		    json_boolean((e->flags & CT_MONF_ESTABLISHED) != 0));
 		json_object_set_new(ev, "bytes_sent", json_integer((json_int_t)e->bytes_sent));
 		json_object_set_new(ev, "bytes_recv", json_integer((json_int_t)e->bytes_recv));
-		r->open_tcp--;
-	} else if (h->type == CT_MON_CONNECT && e->sock_type == SOCK_STREAM &&
-	    e->verdict != CT_MON_DENY) {
-		r->open_tcp++;
 	}
 	return sink(r, ev, t, open_us, close_us);
 }
@@ -1975,7 +1971,8 @@ ct_run_wait(struct ct_run *r)
 		goto fail;
 	/* TCP closes come after the processes are gone (FIN handshakes): wait a little */
 	deadline = ct_now_us() + CLOSE_GRACE_US;
-	while (r->mon != NULL && r->open_tcp > 0 && ct_now_us() < deadline)
+	while (r->mon != NULL && ct_monitor_open_connections(r->mon) > 0 &&
+	    ct_now_us() < deadline)
 		if ((rc = pump(r, 10)) != 0)
 			goto fail;
 	if (r->mon != NULL) {
@@ -1983,6 +1980,7 @@ ct_run_wait(struct ct_run *r)
 			goto fail;
 		if ((rc = ct_monitor_drops(r->mon, r->drops)) != 0)
 			goto fail;
+		r->open_tcp = ct_monitor_open_connections(r->mon);
 	}
 	if (r->px != NULL) {
 		/* no client is left: stop the proxy, so that its last events are in */
