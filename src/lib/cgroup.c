@@ -126,7 +126,8 @@ ct_cgroup_self(char **out)
 	/* The path is relative to the hierarchy's root; the mount may show a subtree of it. */
 	rootlen = strlen(root);
 	if (strcmp(root, "/") != 0) {
-		if (strncmp(rel, root, rootlen) != 0 || (rel[rootlen] != '/' && rel[rootlen] != 0)) {
+		if (strncmp(rel, root, rootlen) != 0 ||
+		    (rel[rootlen] != '/' && rel[rootlen] != '\0')) {
 			r = ct_error(CT_ERR_NOTFOUND,
 			    "our cgroup '%s' is outside the cgroup2 mount at '%s'", rel, mnt);
 			goto out;

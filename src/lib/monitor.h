@@ -31,7 +31,7 @@ struct ct_monitor_params {
 	uint16_t dns_port_udp;
 	uint16_t dns_port_tcp;
 	uint32_t ringbuf_bytes;		/* power of two; 0: 4 MiB */
-	uint32_t wakeup_bytes;		/* batch wakeups until this much is queued; 0: each event */
+	uint32_t wakeup_bytes;		/* wake the reader past this much data; 0: always */
 	/* Called for each record, in the thread that calls ct_monitor_consume(). */
 	int (*on_event)(void *arg, const void *rec, size_t len);
 	void *arg;

@@ -57,7 +57,7 @@ extern char **environ;
 #define DB_BATCH_US		250000	/* and at least this often */
 #define LOOP_TICK_MS		100
 #define KILL_TIMEOUT_MS		5000
-#define CLOSE_GRACE_US		500000	/* wait this long for TCP closes after the end */
+#define CLOSE_GRACE_US		500000	/* wait this long for TCP closes at the end */
 #define MAX_DENIALS_LISTED	100
 #define EXPIRE_EVERY_US		(10 * 1000000LL)	/* sweep expired admissions */
 #define RINGBUF_BYTES		(8u << 20)
@@ -143,7 +143,7 @@ struct ct_run {
 	pthread_mutex_t mu;
 	int sink_err;
 	uint64_t nrecords;
-	json_t *dest;			/* label -> {connects, denied, addresses {}, ports {}} */
+	json_t *dest;			/* label -> {connects, denied, addresses, ports} */
 	json_t *denials;		/* array, at most MAX_DENIALS_LISTED */
 	uint64_t ndenials;
 	json_t *dns;			/* qname -> {queries, verdict} */
@@ -151,7 +151,7 @@ struct ct_run {
 	uint64_t ndns, ndns_denied;
 	uint64_t nprocs, nkilled;
 	json_t *killed;
-	int64_t open_tcp;		/* at the end: TCP connections whose close we did not see */
+	int64_t open_tcp;		/* at the end: TCP connections not seen closing */
 	struct proc_ent *procs;
 	size_t procs_cap, procs_used;
 	uint64_t drops[CT_DROP_MAX];
@@ -1254,7 +1254,8 @@ resolve_user(struct ct_run *r)
 	if (geteuid() != 0) {
 		/* not root: the agent runs as we do; asking for another user cannot work */
 		if ((e = getpwuid_r(geteuid(), &pwb, buf, sizeof(buf), &pw)) != 0 || pw == NULL)
-			return ct_error(CT_ERR_NOTFOUND, "cannot look up uid %u", (unsigned)geteuid());
+			return ct_error(CT_ERR_NOTFOUND, "cannot look up uid %u",
+			    (unsigned)geteuid());
 		if (r->p.user != NULL && strcmp(r->p.user, pw->pw_name) != 0)
 			return ct_error(CT_ERR_PERM, "running the agent as '%s' needs root",
 			    r->p.user);
@@ -1303,7 +1304,7 @@ start_dns(struct ct_run *r)
 	cfg.admit = on_dns_admit;
 	cfg.arg = r;
 	if ((rc = ct_dnsproxy_start(&cfg, &r->px)) != 0) {
-		/* a host without IPv6 loopback: IPv4 only (IPv6 DNS then goes to ::ffff:127.0.0.1) */
+		/* no IPv6 loopback: IPv4 only (IPv6 DNS then goes to ::ffff:127.0.0.1) */
 		cfg.nlisten = 1;
 		memset(&cfg.listen[1], 0, sizeof(cfg.listen[1]));
 		if (ct_dnsproxy_start(&cfg, &r->px) != 0)

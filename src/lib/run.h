@@ -53,8 +53,8 @@ enum ct_run_backend {
 struct ct_run_params {
 	const char *task_id;
 	const char *task_class;		/* NULL: none */
-	char *const *argv;		/* the agent's command line; argv[0] is looked up in PATH */
-	const char *user;		/* NULL: "nobody" (ignored, and must be NULL, when not root) */
+	char *const *argv;		/* the agent's command; argv[0] is looked up in PATH */
+	const char *user;		/* NULL: "nobody"; not root: NULL or the caller */
 	int enforce;
 	enum ct_run_backend backend;
 	const struct ct_netpolicy *policy;	/* NULL: no allowlist (every name allowed) */

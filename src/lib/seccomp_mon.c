@@ -489,7 +489,7 @@ ct_seccomp_mon_handle(struct ct_seccomp_mon *m)
 		goto respond;
 	}
 	if (a == 0 || len == 0)
-		goto respond;		/* sendto on a connected socket: its connect was judged */
+		goto respond;		/* sendto, connected socket: its connect was judged */
 	if (len > sizeof(sa))
 		len = sizeof(sa);
 	if (read_mem(ev.tid, a, sa, len) != 0) {
