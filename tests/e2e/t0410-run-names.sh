@@ -63,6 +63,12 @@ t_is "the ledger keeps the denials" \
     "127.0.0.2|$P2|deny
 127.0.0.3|$P1|deny"
 
+# enforce without rules: names resolve, only what DNS produced is reachable
+ct_run norules --enforce -- $CLIENT "tcp:evil.example:$P1" "tcp4:127.0.0.2:$P1"
+t_is "enforce without rules: a resolved name connects, a never-resolved address does not" \
+    "$(cat "$T/norules.out")" "ok
+EPERM"
+
 # a wildcard rule
 ct_run wild --enforce --allow "*.amazonaws.com" -- $CLIENT "tcp:sts.amazonaws.com:$P2" \
     "tcp:route53.amazonaws.com:$P1" "tcp:evil.example:$P1"
