@@ -12,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "lib/actionmap.h"
+#include "lib/ingest.h"
 #include "lib/ledger.h"
 #include "lib/policy.h"
 #include "lib/store.h"
@@ -293,7 +294,7 @@ policy_suggest(int argc, char **argv)
 		{ OPT_INT, 0, "runs", &c.runs, "N", "only the N newest tasks of the class" },
 		{ OPT_STRING, 0, "since", &c.since, "DATE", "only tasks created since DATE" },
 		{ OPT_STRING, 0, "format", &format, "F",
-		  "aws (IAM policy JSON, the default) or gcp (custom role YAML)" },
+		  "aws (IAM policy JSON, the default), gcp (custom role YAML) or vault (HCL)" },
 		{ OPT_FLAG, 0, "generalise", &generalise, NULL,
 		  "allow wildcards where resources or actions share a stem" },
 		{ OPT_STRING, 0, "service-reference", &c.refdir, "DIR",
@@ -306,12 +307,13 @@ policy_suggest(int argc, char **argv)
 		OPT_END_()
 	};
 	const struct cmd_help help = {
-		"credtrail policy suggest --class CLASS [--runs N | --since DATE] [--format aws|gcp]\n"
-		"       [--generalise] [--service-reference DIR] [-o FILE] [--no-store] [--json]",
+		"credtrail policy suggest --class CLASS [--runs N | --since DATE]\n"
+		"       [--format aws|gcp|vault] [--generalise] [--service-reference DIR]\n"
+		"       [-o FILE] [--no-store] [--json]",
 		"The tightest policy that would have allowed every successful call of the selected\n"
 		"tasks of CLASS: AWS IAM policy JSON with one statement per service and resources\n"
-		"as the events named them (wildcards only with --generalise), or a GCP custom role\n"
-		"(YAML for `gcloud iam roles create --file`).  The policy goes to stdout (or -o FILE)\n"
+		"as the events named them (wildcards only with --generalise), a GCP custom role\n"
+		"(YAML for `gcloud iam roles create --file`), or a Vault policy (HCL; not stored).  The policy goes to stdout (or -o FILE)\n"
 		"usable as is; what it rests on goes to stderr (or into the --json wrapper).  It is\n"
 		"stored, so `credtrail mint aws --policy suggested:CLASS` uses the latest one.",
 		"An AWS policy over 2048 characters after minifying is still printed and stored,\n"
@@ -328,8 +330,11 @@ policy_suggest(int argc, char **argv)
 		fmt = CT_POL_AWS;
 	else if (strcmp(format, "gcp") == 0)
 		fmt = CT_POL_GCP;
-	else
-		return cli_usage_error("unknown format '%s' (aws or gcp)", format);
+	else if (strcmp(format, "vault") == 0) {
+		fmt = CT_POL_VAULT;
+		no_store = 1;	/* nothing reads Vault suggestions back */
+	} else
+		return cli_usage_error("unknown format '%s' (aws, gcp or vault)", format);
 	if (c.runs >= 0 && c.since != NULL)
 		return cli_usage_error("give --runs or --since, not both");
 	if ((rc = common_setup(&c, 1)) != CLI_OK)
@@ -364,7 +369,7 @@ policy_suggest(int argc, char **argv)
 		    "within_limit", fmt != CT_POL_AWS || s->chars <= CT_POLICY_SESSION_MAX,
 		    "sha256", s->sha256, "policy", s->policy, "may_also_need", s->may_also_need,
 		    "guessed", s->guessed, "notes", s->notes,
-		    "document", fmt == CT_POL_GCP ? s->document : NULL);
+		    "document", fmt != CT_POL_AWS ? s->document : NULL);
 		if (wrap == NULL) {
 			rc = cli_error("out of memory");
 			goto out;
@@ -465,16 +470,30 @@ map_record(const struct ct_actionmap *m, json_t *rec, json_t *out)
 {
 	struct ct_am_event in;
 	struct ct_am_result res;
+	struct ct_pevent pe;
 	json_t *pp, *o, *perms, *p, *rs, *rn = NULL, *inner = NULL;
 	size_t i, j;
 	int r;
 
 	memset(&in, 0, sizeof(in));
-	if (json_is_string(json_object_get(rec, "CloudTrailEvent")) &&
+	ct_pevent_init(&pe);
+	if (json_is_string(json_object_get(rec, "type")) && json_is_object(json_object_get(rec,
+	    "request"))) {
+		/* a Vault audit record: its operation and path, as ingest reads them */
+		if ((r = ct_ingest_vault_parse(rec, &pe)) != 0) {
+			ct_pevent_release(&pe);
+			return r < 0 ? r : 0;
+		}
+		in.provider = "vault";
+		in.service = pe.service;
+		in.action = pe.action;
+	} else if (json_is_string(json_object_get(rec, "CloudTrailEvent")) &&
 	    (inner = json_loads(json_string_value(json_object_get(rec, "CloudTrailEvent")), 0,
 	    NULL)) != NULL)
 		rec = inner;
-	if ((pp = json_object_get(rec, "protoPayload")) != NULL) {
+	if (in.provider != NULL) {
+		/* done above */
+	} else if ((pp = json_object_get(rec, "protoPayload")) != NULL) {
 		in.provider = "gcp";
 		in.service = json_string_value(json_object_get(pp, "serviceName"));
 		in.action = json_string_value(json_object_get(pp, "methodName"));
@@ -499,6 +518,7 @@ map_record(const struct ct_actionmap *m, json_t *rec, json_t *out)
 	}
 	r = ct_actionmap_map(m, &in, &res);
 	if (r != 0) {
+		ct_pevent_release(&pe);
 		json_decref(rn);
 		json_decref(inner);
 		return r;
@@ -520,6 +540,7 @@ map_record(const struct ct_actionmap *m, json_t *rec, json_t *out)
 	    in.service, "action", in.action, "permissions", perms, "flags",
 	    ct_am_flags_json(res.flags), "note", res.note);
 	ct_am_result_release(&res);
+	ct_pevent_release(&pe);
 	json_decref(rn);
 	json_decref(inner);
 	if (o == NULL || json_array_append_new(out, o) != 0)
@@ -546,9 +567,9 @@ policy_map(int argc, char **argv)
 		"credtrail policy map [--service-reference DIR] FILE...",
 		"Print, as a JSON array, the permissions each provider record of FILE needed: a\n"
 		"CloudTrail file ({\"Records\": [...]}, an array, or JSON Lines, `lookup-events`\n"
-		"output too) or GCP audit LogEntry records.  Each permission carries its resources\n"
-		"and flags: guessed (no table entry), dependent (no event shows it), conditional,\n"
-		"data-event, service-reference, not-in-service-reference.",
+		"output too), GCP audit LogEntry records or Vault audit records.  Each permission\n"
+		"carries its resources and flags: guessed (no table entry), dependent (no event\n"
+		"shows it), conditional, data-event, service-reference, not-in-service-reference.",
 		NULL
 	};
 

@@ -241,8 +241,13 @@ load_events(struct load *l, const struct cred *c)
 		sql = "SELECT " EV_COLUMNS " FROM provider_events e LEFT JOIN ingested_files f ON "
 		    "f.id = e.file_id WHERE e.access_key_id = ?1 AND e.provider = 'aws'";
 	else if (strcmp(c->kind, "jwt") == 0 && c->subject != NULL)
+		/*
+		 * GCP: the federated subject; Vault: the JWT auth method's "jwt-<sub>" name (a
+		 * request and its response are one row, see ingest_vault.c)
+		 */
 		sql = "SELECT " EV_COLUMNS " FROM provider_events e LEFT JOIN ingested_files f ON "
-		    "f.id = e.file_id WHERE e.subject = ?2 AND e.provider = 'gcp'";
+		    "f.id = e.file_id WHERE (e.subject = ?2 AND e.provider = 'gcp') OR "
+		    "(e.principal = 'jwt-' || ?2 AND e.provider = 'vault')";
 	else if (strcmp(c->kind, "gcp") == 0 && c->subject != NULL)
 		sql = "SELECT " EV_COLUMNS " FROM provider_events e LEFT JOIN ingested_files f ON "
 		    "f.id = e.file_id WHERE e.principal = ?2 AND e.provider = 'gcp' AND "
@@ -431,9 +436,12 @@ read_raw(struct load *l)
 
 		if (strcmp(e->provider, "aws") != 0 && strcmp(e->provider, "gcp") != 0)
 			continue;
-		if (e->path == NULL || e->offset < 0 || strcmp(e->path, "-") == 0) {
-			raw_missing(&l->out->groups[e->group], e->path != NULL ? e->path : "-",
-			    "read from standard input");
+		if (e->path == NULL || e->offset < 0) {
+			raw_missing(&l->out->groups[e->group], "?", "the record's file is not known");
+			continue;
+		}
+		if (strcmp(e->path, "-") == 0) {
+			raw_missing(&l->out->groups[e->group], "-", "read from standard input");
 			continue;
 		}
 		v[n++] = e;
@@ -1571,6 +1579,126 @@ perm_name_ok(const char *s)
 	return 1;
 }
 
+/* Vault capabilities in the order Vault's documentation lists them */
+static int
+cap_rank(const char *c)
+{
+	static const char *const caps[] = { "create", "read", "update", "patch", "delete", "list",
+		"sudo" };
+	size_t i;
+
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		if (strcmp(caps[i], c) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+vault_path_ok(const char *p)
+{
+	size_t i, n = strlen(p);
+
+	if (n == 0 || n > 512)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)p[i] < 0x20 || p[i] == '"' || p[i] == '\\' || p[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * A Vault policy: one path block per path used, its capabilities in Vault's order.  The
+ * paths are the request paths as logged; none is widened.
+ */
+static int
+build_vault(struct sact *acts, size_t n, json_t **policy, char **doc)
+{
+	json_t *paths = NULL, *caps, *blk;
+	const char *k;
+	char *text = NULL;
+	size_t len = 0, i, j, m;
+	int r = CT_ERR_INTERNAL, rank;
+	FILE *fp = NULL;
+
+	*policy = NULL;
+	*doc = NULL;
+	if ((paths = json_object()) == NULL)
+		return nomem();
+	for (i = 0; i < n; i++) {
+		if ((rank = cap_rank(acts[i].action)) < 0)
+			continue;
+		for (j = 0; j < acts[i].nres; j++) {
+			if (!vault_path_ok(acts[i].res[j]) || strcmp(acts[i].res[j], "*") == 0)
+				continue;
+			if ((blk = json_object_get(paths, acts[i].res[j])) == NULL) {
+				blk = json_pack("{s:[]}", "capabilities");
+				if (blk == NULL || json_object_set_new(paths, acts[i].res[j], blk) != 0) {
+					r = nomem();
+					goto out;
+				}
+			}
+			caps = json_object_get(blk, "capabilities");
+			/* insert in rank order, once */
+			for (m = 0; m < json_array_size(caps); m++)
+				if (cap_rank(json_string_value(json_array_get(caps, m))) >= rank)
+					break;
+			if (m < json_array_size(caps) &&
+			    strcmp(json_string_value(json_array_get(caps, m)), acts[i].action) == 0)
+				continue;
+			if (json_array_insert_new(caps, m, json_string(acts[i].action)) != 0) {
+				r = nomem();
+				goto out;
+			}
+		}
+	}
+	if (json_object_size(paths) == 0) {
+		r = ct_error(CT_ERR_NOTFOUND, "no Vault path to base a policy on");
+		goto out;
+	}
+	if ((fp = open_memstream(&text, &len)) == NULL) {
+		r = ct_error(CT_ERR_SYSTEM, "cannot build the policy");
+		goto out;
+	}
+	{
+		const char **keys = calloc(json_object_size(paths), sizeof(char *));
+		size_t nk = 0;
+
+		if (keys == NULL) {
+			fclose(fp);
+			free(text);
+			r = nomem();
+			goto out;
+		}
+		json_object_foreach(paths, k, blk)
+			keys[nk++] = k;
+		qsort(keys, nk, sizeof(char *), strp_cmp);
+		for (i = 0; i < nk; i++) {
+			caps = json_object_get(json_object_get(paths, keys[i]), "capabilities");
+			fprintf(fp, "%spath \"%s\" {\n  capabilities = [", i > 0 ? "\n" : "", keys[i]);
+			for (m = 0; m < json_array_size(caps); m++)
+				fprintf(fp, "%s\"%s\"", m > 0 ? ", " : "",
+				    json_string_value(json_array_get(caps, m)));
+			fprintf(fp, "]\n}\n");
+		}
+		free(keys);
+	}
+	if (fclose(fp) != 0) {
+		free(text);
+		r = ct_error(CT_ERR_SYSTEM, "cannot build the policy");
+		goto out;
+	}
+	if ((*policy = json_pack("{s:O}", "path", paths)) == NULL) {
+		free(text);
+		r = nomem();
+		goto out;
+	}
+	*doc = text;
+	r = 0;
+ out:
+	json_decref(paths);
+	return r;
+}
+
 void
 ct_pol_suggestion_free(struct ct_pol_suggestion *s)
 {
@@ -1590,7 +1718,7 @@ ct_pol_suggest(const struct ct_pol_evidence *ev, enum ct_pol_format fmt, unsigne
 {
 	struct ct_pol_suggestion *s = NULL;
 	struct sact *acts = NULL, *grown;
-	const char *want = fmt == CT_POL_AWS ? "aws" : "gcp";
+	const char *want = fmt == CT_POL_AWS ? "aws" : fmt == CT_POL_GCP ? "gcp" : "vault";
 	json_t *perms = NULL;
 	char *yaml = NULL;
 	size_t i, j, k, n = 0, ylen;
@@ -1660,7 +1788,8 @@ ct_pol_suggest(const struct ct_pol_evidence *ev, enum ct_pol_format fmt, unsigne
 	}
 	if (n == 0) {
 		r = ct_error(CT_ERR_NOTFOUND, "no successful %s call of %s%s%s in the logs: nothing "
-		    "to base a policy on", fmt == CT_POL_AWS ? "AWS" : "GCP",
+		    "to base a policy on", fmt == CT_POL_AWS ? "AWS" : fmt == CT_POL_GCP ? "GCP" :
+		    "Vault",
 		    ev->task != NULL ? "task '" : "class '", ev->task != NULL ? ev->task : ev->class,
 		    "'");
 		goto out;
@@ -1675,6 +1804,9 @@ ct_pol_suggest(const struct ct_pol_evidence *ev, enum ct_pol_format fmt, unsigne
 			goto out;
 		}
 		if ((r = ct_iam_policy_chars(s->document, strlen(s->document), &s->chars)) != 0)
+			goto out;
+	} else if (fmt == CT_POL_VAULT) {
+		if ((r = build_vault(acts, n, &s->policy, &s->document)) != 0)
 			goto out;
 	} else {
 		if ((perms = json_array()) == NULL) {
@@ -1747,6 +1879,8 @@ ct_pol_suggestion_store(struct ct_store *st, const char *class,
 		*id = 0;
 	if ((r = ct_task_class_check(class)) != 0)
 		return r;
+	if (s->format != CT_POL_AWS && s->format != CT_POL_GCP)
+		return ct_error(CT_ERR_UNSUPPORTED, "only AWS and GCP suggestions are stored");
 	if ((tasks = json_array()) == NULL)
 		return nomem();
 	for (i = 0; i < ev->ntasks; i++)

@@ -177,6 +177,7 @@ int ct_pol_diff(const struct ct_pol_evidence *ev, const struct ct_pol_opts *o, j
 enum ct_pol_format {
 	CT_POL_AWS = 0,			/* IAM policy JSON */
 	CT_POL_GCP,			/* GCP custom role (permission list) */
+	CT_POL_VAULT,			/* Vault policy (HCL); not stored */
 };
 
 enum ct_pol_suggest_flags {
@@ -185,8 +186,9 @@ enum ct_pol_suggest_flags {
 
 struct ct_pol_suggestion {
 	enum ct_pol_format format;
-	json_t *policy;			/* AWS: the policy document; GCP: {"permissions": [...]} */
-	char *document;			/* what is stored and used: minified JSON (AWS), YAML (GCP) */
+	json_t *policy;			/* AWS: the policy document; GCP: the role; Vault: the
+					 * policy in Vault's JSON form {"path": {P: {...}}} */
+	char *document;			/* minified JSON (AWS), YAML (GCP), HCL (Vault) */
 	char sha256[65];
 	size_t chars;			/* characters as STS counts them (AWS) */
 	size_t ntasks, nevents, ncalls, npermissions;
@@ -203,7 +205,7 @@ int ct_pol_suggest(const struct ct_pol_evidence *ev, enum ct_pol_format fmt, uns
     struct ct_pol_suggestion **out);
 void ct_pol_suggestion_free(struct ct_pol_suggestion *s);
 
-/* Store a suggestion for `class`; *id (may be NULL) gets its row id. */
+/* Store a suggestion for `class` (AWS or GCP); *id (may be NULL) gets its row id. */
 int ct_pol_suggestion_store(struct ct_store *st, const char *class,
     const struct ct_pol_suggestion *s, const struct ct_pol_evidence *ev, int64_t *id);
 

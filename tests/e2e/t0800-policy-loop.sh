@@ -184,7 +184,7 @@ t_err "mint aws --policy suggested: for a class never suggested fails with one l
     $CT mint aws --task "$f" --role-arn $ROLE --policy suggested:quiet --endpoint "$EP"
 t_err "diff needs a task or a class" 2 "missing --task ID or --class CLASS" $CT policy diff
 t_err "suggest needs a class" 2 "missing --class CLASS" $CT policy suggest
-t_err "an unknown format is a usage error" 2 "unknown format 'yaml' \(aws or gcp\)" \
+t_err "an unknown format is a usage error" 2 "unknown format 'yaml' \(aws, gcp or vault\)" \
     $CT policy suggest --class dns-check --format yaml
 t_err "--runs 0 is a usage error" 2 "--runs must be at least 1" $CT policy diff --class dns-check --runs 0
 t_err "a bad --since is a usage error" 2 "--since 'yesterday' is not a date" \

@@ -119,6 +119,38 @@ includedPermissions:
 - iam.serviceAccountKeys.create
 - storage.objects.get
 - storage.objects.list"
+# ---- Vault: requests made with the token a JWT login gave ----
+vrec() { # operation path [type]
+	jq -cn --arg op "$1" --arg p "$2" --arg ty "${3:-request}" --arg s "jwt-$sub" --arg t "$now" \
+	    '{time:$t, type:$ty, auth:{display_name:$s, accessor:"hmac-sha256:aa", policies:["default"]},
+	      request:{id:("r-" + $op + $p), operation:$op, path:$p, mount_type:"kv", remote_address:"127.0.0.1"}}'
+}
+{
+	vrec update auth/jwt/login
+	vrec read secret/data/app/db
+	vrec read secret/data/app/db response
+	vrec list secret/metadata/app/
+	vrec update sys/audit/file
+} >"$T/vault.log"
+$CT ingest "$T/vault.log" >/dev/null
+nsugg=$(t_sql 'select count(*) from policy_suggestions')
+t_is "suggest --format vault: one path block per path, capabilities in Vault's order, sudo where needed" \
+    "$($CT policy suggest --class gcs-read --format vault 2>/dev/null)" \
+    'path "secret/data/app/db" {
+  capabilities = ["read"]
+}
+
+path "secret/metadata/app/" {
+  capabilities = ["list"]
+}
+
+path "sys/audit/file" {
+  capabilities = ["update", "sudo"]
+}'
+t_is "Vault suggestions are not stored" "$(t_sql 'select count(*) from policy_suggestions')" "$nsugg"
+t_is "the login needed no policy and is listed as such" \
+    "$($CT policy diff --class gcs-read --json | jq -c '[.groups[0].no_permission_needed[] | [.event, .why]]')" \
+    '[["kv update auth/jwt/login","a login: needs no policy"]]'
 t_is "the token itself is in no table" "$(t_sql "select count(*) from credentials where scope like '%$tok%'")" 0
 
 t_done
