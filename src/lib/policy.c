@@ -28,6 +28,7 @@
 #define RAW_RECORD_MAX (8u * 1024 * 1024)
 #define RAW_CHUNK (256u * 1024)
 #define GCP_TOKEN_LIFETIME_US (3600 * 1000000LL)	/* an exchanged access token */
+#define DATA_WINDOW_US (24 * 3600 * 1000000LL)	/* data events this near show logging on */
 
 /* ---- small helpers ---- */
 
@@ -741,7 +742,7 @@ load_logs(struct load *l)
 	static const char *const providers[] = { "aws", "gcp", "vault", "sshd" };
 	struct ct_pol_evidence *ev = l->out;
 	int64_t delivery = l->o->delivery_us >= 0 ? l->o->delivery_us :
-	    CT_POLICY_DELIVERY_DEFAULT_US, latest, until;
+	    CT_POLICY_DELIVERY_DEFAULT_US, latest, until, from = 0, to = 0;
 	sqlite3_stmt *s = NULL;
 	const char *src[8];
 	size_t i, k, n;
@@ -775,14 +776,28 @@ load_logs(struct load *l)
 	sqlite3_finalize(s);
 	if (r != 0)
 		return r;
-	/* which services' data events the store holds at all */
+	/*
+	 * Which services' data events the store holds within a day of the credentials'
+	 * lifetimes (the time index bounds the search in a store of millions of events).
+	 */
+	for (k = 0; k < ev->ngroups; k++) {
+		if (k == 0 || ev->groups[k].issued_us < from)
+			from = ev->groups[k].issued_us;
+		if (k == 0 || ev->groups[k].expires_us > to)
+			to = ev->groups[k].expires_us;
+	}
+	from -= DATA_WINDOW_US;
+	to += DATA_WINDOW_US;
 	n = ct_actionmap_data_sources("*", src, NELEM(src));
 	if (sqlite3_prepare_v2(ct_store_db(l->st), "SELECT DISTINCT action FROM provider_events "
-	    "WHERE provider = 'aws' AND service = ? LIMIT 100000", -1, &s, NULL) != SQLITE_OK)
+	    "WHERE time_us BETWEEN ?2 AND ?3 AND provider = 'aws' AND service = ?1 LIMIT 100000",
+	    -1, &s, NULL) != SQLITE_OK)
 		return ct_store_error(l->st, "looking for data events");
-	for (k = 0; k < n && r == 0; k++) {
+	for (k = 0; k < n && r == 0 && ev->ngroups > 0; k++) {
 		sqlite3_reset(s);
 		sqlite3_bind_text(s, 1, src[k], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, from);
+		sqlite3_bind_int64(s, 3, to);
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 			if (ct_actionmap_is_data_event("aws", src[k], col(s, 0))) {
 				if (json_array_append_new(ev->data_seen, json_string(src[k])) != 0)
