@@ -861,35 +861,30 @@ fetch_claims(struct work *w)
 {
 	static const int rq[] = { Q_R_SESSION, Q_R_SRCID, Q_R_KEYID, Q_R_SUBJECT,
 		Q_R_ISSUED_SESSION, Q_R_ISSUED_SRCID };
-	char lo[CT_PREFIX_MAX + CT_TASK_ID_MAX + 16], hi[sizeof(lo)];
+	char lo[CT_PREFIX_MAX + CT_TASK_ID_MAX + 16], hi[sizeof(lo)], *pat;
 	sqlite3_stmt *s;
 	size_t p, i;
-	int r;
+	int r = 0;
 
-	/* sessions tagged ironclaw:task-id = task, within the task's credentials' lifetime */
-	{
-		int64_t from = w->c->task_created_us, to = w->c->task_created_us;
-		char *pat;
-
-		for (i = 0; i < w->c->ncreds; i++) {
-			if (w->c->creds[i].issued_us < from)
-				from = w->c->creds[i].issued_us;
-			if (w->c->creds[i].expires_us > to)
-				to = w->c->creds[i].expires_us;
-		}
-		if ((pat = glob_pattern("*ironclaw:task-id*", w->c->task, "*")) == NULL)
-			return nomem();
-		if ((r = prep(w, Q_TAGS, &s)) != 0) {
-			free(pat);
-			return r;
-		}
-		sqlite3_bind_int64(s, 1, from - w->c->skew_us);
-		sqlite3_bind_int64(s, 2, to + w->c->delivery_us);
-		sqlite3_bind_text(s, 3, pat, -1, SQLITE_TRANSIENT);
-		free(pat);
+	/*
+	 * Sessions tagged ironclaw:task-id = task, issued while one of the task's credentials
+	 * was valid (the tags are not indexed: each credential's lifetime bounds the walk
+	 * along the time index).
+	 */
+	if ((pat = glob_pattern("*ironclaw:task-id*", w->c->task, "*")) == NULL)
+		return nomem();
+	for (i = 0; i < w->c->ncreds; i++) {
+		if ((r = prep(w, Q_TAGS, &s)) != 0)
+			break;
+		sqlite3_bind_int64(s, 1, w->c->creds[i].issued_us - w->c->skew_us);
+		sqlite3_bind_int64(s, 2, w->c->creds[i].expires_us + w->c->skew_us);
+		sqlite3_bind_text(s, 3, pat, -1, SQLITE_STATIC);
 		if ((r = fetch(w, s, F_TAGS, -1, "session_tags", 0)) != 0)
-			return r;
+			break;
 	}
+	free(pat);
+	if (r != 0)
+		return r;
 	for (p = 0; p < w->nprefixes; p++) {
 		/* '.' sorts right after '-': [lo, hi) is every name starting with lo */
 		snprintf(lo, sizeof(lo), "%s-task-%s-", w->prefixes[p], w->c->task);
