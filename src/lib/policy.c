@@ -751,17 +751,19 @@ load_logs(struct load *l)
 
 	if ((ev->logs = json_object()) == NULL || (ev->data_seen = json_array()) == NULL)
 		return nomem();
-	if (sqlite3_prepare_v2(ct_store_db(l->st), "SELECT max(time_us) FROM provider_events "
-	    "WHERE provider = ?", -1, &s, NULL) != SQLITE_OK)
+	/* newest first along the time index ("+provider": not the provider's whole range) */
+	if (sqlite3_prepare_v2(ct_store_db(l->st), "SELECT time_us FROM provider_events "
+	    "WHERE +provider = ? AND time_us IS NOT NULL ORDER BY time_us DESC LIMIT 1", -1, &s,
+	    NULL) != SQLITE_OK)
 		return ct_store_error(l->st, "reading the logs' extent");
 	for (i = 0; i < NELEM(providers); i++) {
 		sqlite3_reset(s);
 		sqlite3_bind_text(s, 1, providers[i], -1, SQLITE_STATIC);
-		if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+		if ((rc = sqlite3_step(s)) != SQLITE_ROW && rc != SQLITE_DONE) {
 			r = ct_store_error(l->st, "reading the logs' extent");
 			break;
 		}
-		have = sqlite3_column_type(s, 0) != SQLITE_NULL;
+		have = rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL;
 		latest = have ? sqlite3_column_int64(s, 0) : 0;
 		until = l->o->logs_complete_until_us > 0 ? l->o->logs_complete_until_us :
 		    have ? latest - delivery : 0;
@@ -790,7 +792,8 @@ load_logs(struct load *l)
 	to += DATA_WINDOW_US;
 	n = ct_actionmap_data_sources("*", src, NELEM(src));
 	if (sqlite3_prepare_v2(ct_store_db(l->st), "SELECT DISTINCT action FROM provider_events "
-	    "WHERE time_us BETWEEN ?2 AND ?3 AND provider = 'aws' AND service = ?1 LIMIT 100000",
+	    "WHERE time_us BETWEEN ?2 AND ?3 AND +provider = 'aws' AND +service = ?1 "
+	    "LIMIT 100000",
 	    -1, &s, NULL) != SQLITE_OK)
 		return ct_store_error(l->st, "looking for data events");
 	for (k = 0; k < n && r == 0 && ev->ngroups > 0; k++) {
