@@ -654,8 +654,11 @@ fetch(struct work *w, sqlite3_stmt *s, enum fetch_kind kind, int cred, const cha
 				e.role = CT_ROLE_CLAIM;
 				e.cred = -1;
 				if (asprintf(&e.note, "%s matches credential %s but access key %s "
-				    "was never issued to the task", join,
-				    w->c->creds[cred].principal, e.access_key_id) < 0)
+				    "was never issued to the task%s", join,
+				    w->c->creds[cred].principal, e.access_key_id,
+				    strcmp(join, "source_identity") == 0 ? " (nor by an AssumeRole "
+				    "in the ingested logs: a forged source identity, or a role-chain "
+				    "hop whose log is missing)" : "") < 0)
 					e.note = NULL;
 			}
 			break;

@@ -166,6 +166,9 @@ t_is "egress: Route 53 allowed twice, carrying both explained calls" \
     "[[\"route53.amazonaws.com\",[\"127.0.0.2\"],$R53P,2,\"allow\",2]]"
 t_is "the run's signed event log verifies" \
     "$(jq -c '[.runs[0].verdict, .runs[0].verified, .attestation.verified]' "$J")" '["complete",true,true]'
+t_is "the attestation digest is the run's, that of its DSSE envelope" \
+    "$(jq -r '.attestation.digest + "|" + .runs[0].attestation' "$J")" \
+    "sha256:$(sha256sum "$T/run.jsonl.dsse.json" | cut -c1-64)|$T/run.jsonl.dsse.json"
 t_is "before the logs cover the session's lifetime, no permission is called unused" \
     "$(jq -c '.credentials[0].scope | [.evaluated, .unused, [.undetermined[].action], .logs_cover]' "$J")" \
     '[true,[],["s3:PutObject"],false]'
