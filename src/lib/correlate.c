@@ -2089,8 +2089,11 @@ nomatch_record(void *arg, uint64_t seq, const uint8_t *line, size_t len, const u
 	dst = json_string_value(json_object_get(o, "dst"));
 	if (type != NULL && (strcmp(type, "connect") == 0 || strcmp(type, "sendmsg") == 0) &&
 	    am != NULL && strcmp(am, "no-match") == 0 && ts != NULL && dst != NULL &&
-	    strlen(dst) < sizeof(n->dst) &&
-	    (n = reallocarray(w->nomatch, w->nnomatch + 1, sizeof(*n))) != NULL) {
+	    strlen(dst) < sizeof(n->dst)) {
+		if ((n = reallocarray(w->nomatch, w->nnomatch + 1, sizeof(*n))) == NULL) {
+			json_decref(o);
+			return nomem();
+		}
 		w->nomatch = n;
 		n = &n[w->nnomatch];
 		memset(n, 0, sizeof(*n));

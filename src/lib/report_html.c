@@ -209,9 +209,10 @@ timeline(struct ct_buf *b, const struct ct_corr *c)
 		if ((r = label(b, y, cr->principal)) != 0 ||
 		    (r = bar(b, &t, y, cr->issued_us, cr->expires_us, "#8250df", 12, title)) != 0)
 			return r;
+		/* a lifetime running past the picture: its expiry, inside the bar's end */
 		if (cr->expires_us > t.t1 && (r = ct_buf_putf(b, "<text x=\"%d\" y=\"%d\" "
-		    "text-anchor=\"end\">expires %.8s &#8594;</text>\n", SVG_W - 4, y + 10,
-		    te + 11)) != 0)
+		    "text-anchor=\"end\" style=\"fill:#fff\">expires %.8s &#8594;</text>\n",
+		    SVG_W - 14, y + 17, te + 11)) != 0)
 			return r;
 		y += SVG_ROW;
 		snprintf(title, sizeof(title), "provider events of %s", cr->principal);
