@@ -102,7 +102,7 @@ ct_evlog_canonical(json_t *v, char **out, size_t *outlen)
 
 	*out = NULL;
 	*outlen = 0;
-	ct_buf_init(&b, CT_EVLOG_MAX_LINE);
+	ct_buf_init(&b, CT_EVLOG_MAX_CANONICAL);
 	if ((r = canonical_put(&b, v)) != 0 || (r = ct_buf_nul(&b)) != 0) {
 		ct_buf_release(&b);
 		return r;

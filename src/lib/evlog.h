@@ -80,9 +80,11 @@ void ct_evlog_free(struct ct_evlog *l);
 uint64_t ct_evlog_size(const struct ct_evlog *l);
 
 /*
- * The canonical bytes of a JSON value as the log writes it (sorted keys, compact).  The
- * result is malloc'd and NUL-terminated; *outlen excludes the NUL.
+ * The canonical bytes of a JSON value as the log writes it (sorted keys, compact), at most
+ * CT_EVLOG_MAX_CANONICAL of them (statements and envelopes use it too).  The result is
+ * malloc'd and NUL-terminated; *outlen excludes the NUL.
  */
+#define CT_EVLOG_MAX_CANONICAL (16 * 1024 * 1024)
 int ct_evlog_canonical(json_t *v, char **out, size_t *outlen);
 
 /* 4-byte signed-note key hash of an Ed25519 key under CT_EVLOG_NOTE_KEY_NAME. */
