@@ -26,7 +26,7 @@ attsz=$(stat -c %s "$T/ev.log.dsse.json")
 nl=$(wc -l <"$T/ev.log")
 
 out=$("$T/mutate" bytes "$T/ev.log.dsse.json" "$T/ev.log" "$T/k.pub" 2>&1)
-t_is "every changed byte of the log fails (attested or alone), of the attestation too" "$out" \
+t_is "every changed byte of the log and of the attestation fails" "$out" \
     "log-bytes $logsz $logsz
 attestation-bytes $attsz $attsz"
 out=$("$T/mutate" lines "$T/ev.log.dsse.json" "$T/ev.log" "$T/k.pub" 2>&1)
