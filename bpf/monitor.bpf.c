@@ -12,6 +12,10 @@
  * proxy on loopback; recvmsg rewrites the proxy's source address back to the resolver the
  * agent asked, because glibc drops answers whose source is not the server it queried.
  *
+ * For `credtrail watch` the loader may ask for more (each off unless asked): exec events with
+ * the program's argument bytes (cfg_exec_args), the DNS client map (cfg_dns_clients,
+ * ct_dns_egress), and the fail-closed guard (ctg_* / cta_*, at the end of this file).
+ *
  * Verifier rules on the target kernels: connect/sendmsg/sock_create return 0 (EPERM) or 1,
  * recvmsg must return 1, and user_port/user_ip* are written with 4-byte stores.
  */
@@ -44,6 +48,8 @@ const volatile __u32 cfg_dns_ip6[4] = {};	/* network order */
 const volatile __u32 cfg_dns_port_udp = 0;	/* host order */
 const volatile __u32 cfg_dns_port_tcp = 0;
 const volatile __u32 cfg_wakeup_bytes = 0;	/* wake the reader only past this much data */
+const volatile __u32 cfg_exec_args = 0;		/* exec events carry argument bytes */
+const volatile __u32 cfg_dns_clients = 0;	/* fill dns_clients */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -88,6 +94,39 @@ struct {
 	__type(value, __u32);
 } cgroup SEC(".maps");
 
+/* DNS client port -> process (cfg_dns_clients); LRU: an old entry may be forgotten, never wrong */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct ct_mon_dns_key);
+	__type(value, struct ct_mon_dns_val);
+} dns_clients SEC(".maps");
+
+/*
+ * Fail-closed guard (`credtrail watch --enforce`): the ctg_ programs below are attached to the
+ * watched cgroup without a link (BPF_F_ALLOW_MULTI), so they stay attached if the loader's
+ * process dies.  Each refuses everything unless a tail call into the matching cta_ program
+ * succeeds.  The loader puts the cta_ programs into these arrays and keeps the arrays' file
+ * descriptors; when its process ends, however it ends, the last user reference to the
+ * arrays goes and the kernel empties them (prog_array_map_clear), so from then on the guard
+ * refuses every connect and sendmsg and drops every packet of the cgroup's sockets, until
+ * `credtrail watch --release` detaches it.  One array per attach type: a tail call must stay
+ * within one program type and attach type.
+ */
+#define GUARD_ARRAY(name)						\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_PROG_ARRAY);			\
+		__uint(max_entries, 1);					\
+		__type(key, __u32);					\
+		__type(value, __u32);					\
+	} name SEC(".maps")
+
+GUARD_ARRAY(alive_connect4);
+GUARD_ARRAY(alive_connect6);
+GUARD_ARRAY(alive_sendmsg4);
+GUARD_ARRAY(alive_sendmsg6);
+GUARD_ARRAY(alive_egress);
+
 /* Per socket: who connected it (a close may run in softirq context), and the DNS redirect. */
 struct sk_info {
 	__u64 open_ns;
@@ -104,6 +143,9 @@ struct sk_info {
 	__u32 dns_ip4;		/* what the agent asked for, as it wrote it */
 	__u32 dns_ip6[4];
 	__u32 dns_port;		/* network order, as in user_port */
+	__u32 dns_pid;		/* who sent DNS through it (cfg_dns_clients) */
+	__u32 dns_tid;
+	__u32 dns_noted;	/* dns_clients has its port */
 	__u32 last_valid;	/* sendmsg: the last destination reported for this socket */
 	__u32 last_port;
 	__u8 last_addr[16];
@@ -250,6 +292,23 @@ same16(const __u8 *a, const __u8 *b)
 	return a0 == b0 && a1 == b1;
 }
 
+static __always_inline void
+note_dns_client(__u16 proto, __u16 port, __u32 pid, __u32 tid, __u64 cookie)
+{
+	struct ct_mon_dns_key k = {};
+	struct ct_mon_dns_val v = {};
+
+	if (!cfg_dns_clients || port == 0)
+		return;
+	k.proto = proto;
+	k.port = port;
+	v.pid = pid;
+	v.tid = tid;
+	v.cookie = cookie;
+	v.ts_ns = bpf_ktime_get_ns();
+	bpf_map_update_elem(&dns_clients, &k, &v, BPF_ANY);
+}
+
 /*
  * The common path of connect4/6 and sendmsg4/6.  Returns 1 to let the call proceed, 0 to
  * refuse it with EPERM.
@@ -295,7 +354,11 @@ handle_sock_addr(struct bpf_sock_addr *ctx, int v6, __u32 type)
 
 		si = bpf_sk_storage_get(&sk_info, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 		if (si != NULL) {
+			__u64 pt = bpf_get_current_pid_tgid();
+
 			si->dns_set = 1;
+			si->dns_pid = pt >> 32;
+			si->dns_tid = (__u32)pt;
 			si->dns_port = ctx->user_port;
 			if (!v6) {
 				si->dns_ip4 = w[0];
@@ -334,6 +397,7 @@ handle_sock_addr(struct bpf_sock_addr *ctx, int v6, __u32 type)
 		ctx->user_port = bpf_htons((__u16)pport);
 		dport = pport;
 		flags |= CT_MONF_REDIRECT;
+
 		verdict = cfg_enforce ? CT_MON_ALLOW : CT_MON_AUDIT;
 		metadata = 0;
 		allowed = 1;
@@ -580,20 +644,12 @@ int BPF_PROG(ct_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(ct_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+static __always_inline void
+fill_exec(struct ct_mon_proc *e, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	struct ct_mon_proc *e;
 	unsigned long arg_start;
 	const char *fn;
 
-	if (!in_subtree())
-		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (e == NULL) {
-		count_drop(CT_DROP_RINGBUF_PROC);
-		return 0;
-	}
 	fill_hdr(&e->h, CT_MON_EXEC);
 	e->exit_code = 0;
 	e->child_tid = old_pid;
@@ -607,7 +663,47 @@ int BPF_PROG(ct_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		e->argv0[0] = 0;
 		count_drop(CT_DROP_EXEC_PATH);
 	}
-	bpf_ringbuf_submit(e, submit_flags());
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(ct_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct ct_mon_proc *e;
+	struct ct_mon_exec *x;
+	unsigned long as, ae;
+	__u32 n;
+
+	if (!in_subtree())
+		return 0;
+	if (!cfg_exec_args) {
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+		if (e == NULL) {
+			count_drop(CT_DROP_RINGBUF_PROC);
+			return 0;
+		}
+		fill_exec(e, p, old_pid, bprm);
+		bpf_ringbuf_submit(e, submit_flags());
+		return 0;
+	}
+	x = bpf_ringbuf_reserve(&events, sizeof(*x), 0);
+	if (x == NULL) {
+		count_drop(CT_DROP_RINGBUF_PROC);
+		return 0;
+	}
+	fill_exec(&x->p, p, old_pid, bprm);
+	as = BPF_CORE_READ(p, mm, arg_start);
+	ae = BPF_CORE_READ(p, mm, arg_end);
+	x->args_total = ae > as && ae - as < 0x7fffffff ? (__u32)(ae - as) : 0;
+	/* at most CT_MON_ARGS_LEN - 1 bytes: the mask is the bound the verifier sees */
+	n = x->args_total < CT_MON_ARGS_LEN - 1 ? x->args_total : CT_MON_ARGS_LEN - 1;
+	barrier_var(n);
+	n &= CT_MON_ARGS_LEN - 1;
+	x->args_len = 0;
+	if (n > 0 && bpf_probe_read_user(x->args, n, (const void *)as) == 0)
+		x->args_len = n;
+	else if (n > 0)
+		count_drop(CT_DROP_EXEC_PATH);
+	bpf_ringbuf_submit(x, submit_flags());
 	return 0;
 }
 
@@ -726,4 +822,95 @@ int BPF_PROG(ct_sock_state, const struct sock *sk, const int oldstate, const int
 		e->bytes_recv--;
 	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
+}
+
+/*
+ * DNS clients (cfg_dns_clients): the first packet a redirected socket sends carries the
+ * local port it got (a connect()ed UDP or a TCP socket has none yet when connect runs), and
+ * leaves before the proxy can see the query: record port -> the process that redirected it.
+ * (fentry on udp_sendmsg would do for UDP alone, but tracing programs other than tp_btf
+ * cannot be loaded on every kernel we run on.)
+ */
+SEC("cgroup_skb/egress")
+int ct_dns_egress(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk;
+	struct sk_info *si;
+
+	if (sk == NULL || (sk = bpf_sk_fullsock(sk)) == NULL)
+		return 1;
+	si = bpf_sk_storage_get(&sk_info, sk, 0, 0);
+	if (si == NULL || !si->dns_set || si->dns_noted)
+		return 1;
+	si->dns_noted = 1;
+	note_dns_client(sk->protocol == IPPROTO_TCP_ ? IPPROTO_TCP_ : IPPROTO_UDP_,
+	    (__u16)sk->src_port, si->dns_pid, si->dns_tid, bpf_get_socket_cookie(skb));
+	return 1;
+}
+
+/* ---- the fail-closed guard (see alive_connect4 above) ---- */
+
+SEC("cgroup/connect4")
+int ctg_connect4(struct bpf_sock_addr *ctx)
+{
+	bpf_tail_call(ctx, &alive_connect4, 0);
+	return 0;
+}
+
+SEC("cgroup/connect6")
+int ctg_connect6(struct bpf_sock_addr *ctx)
+{
+	bpf_tail_call(ctx, &alive_connect6, 0);
+	return 0;
+}
+
+SEC("cgroup/sendmsg4")
+int ctg_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	bpf_tail_call(ctx, &alive_sendmsg4, 0);
+	return 0;
+}
+
+SEC("cgroup/sendmsg6")
+int ctg_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	bpf_tail_call(ctx, &alive_sendmsg6, 0);
+	return 0;
+}
+
+SEC("cgroup_skb/egress")
+int ctg_egress(struct __sk_buff *skb)
+{
+	bpf_tail_call(skb, &alive_egress, 0);
+	return 0;
+}
+
+SEC("cgroup/connect4")
+int cta_connect4(struct bpf_sock_addr *ctx)
+{
+	return 1;
+}
+
+SEC("cgroup/connect6")
+int cta_connect6(struct bpf_sock_addr *ctx)
+{
+	return 1;
+}
+
+SEC("cgroup/sendmsg4")
+int cta_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return 1;
+}
+
+SEC("cgroup/sendmsg6")
+int cta_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return 1;
+}
+
+SEC("cgroup_skb/egress")
+int cta_egress(struct __sk_buff *skb)
+{
+	return 1;
 }

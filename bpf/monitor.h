@@ -14,6 +14,7 @@
 #define CT_MON_COMM_LEN		16
 #define CT_MON_PATH_LEN		256
 #define CT_MON_ARG_LEN		128
+#define CT_MON_ARGS_LEN		512	/* exec argument bytes kept, when asked for */
 
 /* ct_mon_hdr.type */
 enum ct_mon_type {
@@ -91,6 +92,35 @@ struct ct_mon_proc {
 	__u32 child_tid;	/* fork: unused (h.pid is the child, h.ppid the parent) */
 	char filename[CT_MON_PATH_LEN];	/* exec */
 	char argv0[CT_MON_ARG_LEN];	/* exec */
+};
+
+/*
+ * An exec event with the start of the new program's argument area (argv strings, each
+ * NUL-terminated), sent instead of a bare ct_mon_proc when the loader sets cfg_exec_args
+ * (`credtrail watch --split-by-exec` needs an argument of the exec, not just argv[0]).
+ */
+struct ct_mon_exec {
+	struct ct_mon_proc p;
+	__u32 args_len;		/* bytes in args */
+	__u32 args_total;	/* size of the whole argument area (more than args_len: cut) */
+	char args[CT_MON_ARGS_LEN];
+};
+
+/*
+ * DNS clients (when the loader asks for them): the local port of an agent socket whose DNS
+ * was redirected to the proxy -> the process that sent through it, recorded before the query
+ * can reach the proxy, so the proxy's report of a query can name the process that asked.
+ */
+struct ct_mon_dns_key {
+	__u16 proto;		/* IPPROTO_UDP or IPPROTO_TCP */
+	__u16 port;		/* the agent socket's local port, host order */
+};
+
+struct ct_mon_dns_val {
+	__u32 pid;
+	__u32 tid;
+	__u64 cookie;		/* the socket */
+	__u64 ts_ns;
 };
 
 /* Exact allow entries (enforce mode), filled by the loader and the DNS proxy. */

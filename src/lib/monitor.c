@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -29,7 +31,31 @@ struct ct_monitor {
 	int (*on_event)(void *arg, const void *rec, size_t len);
 	void *arg;
 	int64_t mono_to_wall_ns;	/* wall = mono + this */
+	int cgfd;			/* our own copy of the cgroup fd (guard detach) */
+	int guarded;			/* the guard is attached */
 };
+
+/* The guard's programs, their pass programs and tail-call arrays, by attach type. */
+struct guard_part {
+	enum bpf_attach_type type;
+	struct bpf_program *guard, *pass;
+	struct bpf_map *alive;
+};
+
+static void
+guard_parts(struct monitor_bpf *s, struct guard_part g[5])
+{
+	g[0] = (struct guard_part){ BPF_CGROUP_INET4_CONNECT, s->progs.ctg_connect4,
+	    s->progs.cta_connect4, s->maps.alive_connect4 };
+	g[1] = (struct guard_part){ BPF_CGROUP_INET6_CONNECT, s->progs.ctg_connect6,
+	    s->progs.cta_connect6, s->maps.alive_connect6 };
+	g[2] = (struct guard_part){ BPF_CGROUP_UDP4_SENDMSG, s->progs.ctg_sendmsg4,
+	    s->progs.cta_sendmsg4, s->maps.alive_sendmsg4 };
+	g[3] = (struct guard_part){ BPF_CGROUP_UDP6_SENDMSG, s->progs.ctg_sendmsg6,
+	    s->progs.cta_sendmsg6, s->maps.alive_sendmsg6 };
+	g[4] = (struct guard_part){ BPF_CGROUP_INET_EGRESS, s->progs.ctg_egress,
+	    s->progs.cta_egress, s->maps.alive_egress };
+}
 
 /* ---- libbpf messages, kept instead of printed ---- */
 
@@ -179,8 +205,51 @@ configure(struct monitor_bpf *s, const struct ct_monitor_params *p)
 	s->rodata->cfg_dns_port_udp = p->dns_port_udp;
 	s->rodata->cfg_dns_port_tcp = p->dns_port_tcp;
 	s->rodata->cfg_wakeup_bytes = p->wakeup_bytes;
+	s->rodata->cfg_exec_args = p->exec_args != 0;
+	s->rodata->cfg_dns_clients = p->dns_clients != 0;
+	/* the optional programs are not even loaded unless asked for */
+	if (!p->dns_clients && bpf_program__set_autoload(s->progs.ct_dns_egress, false) != 0)
+		return -EINVAL;
+	if (!p->guard) {
+		struct guard_part g[5];
+		int i;
+
+		guard_parts(s, g);
+		for (i = 0; i < 5; i++)
+			if (bpf_program__set_autoload(g[i].guard, false) != 0 ||
+			    bpf_program__set_autoload(g[i].pass, false) != 0)
+				return -EINVAL;
+	}
 	if (p->ringbuf_bytes != 0)
 		return bpf_map__set_max_entries(s->maps.events, p->ringbuf_bytes);
+	return 0;
+}
+
+/* Arm the pass programs, then attach the guard without links (it outlives us). */
+static int
+guard_attach(struct ct_monitor *m)
+{
+	struct guard_part g[5];
+	uint32_t key = 0;
+	int i, fd, err, r;
+
+	guard_parts(m->skel, g);
+	for (i = 0; i < 5; i++) {
+		fd = bpf_program__fd(g[i].pass);
+		if (bpf_map_update_elem(bpf_map__fd(g[i].alive), &key, &fd, BPF_ANY) != 0)
+			return bpf_fail(-errno, "arm the fail-closed guard");
+	}
+	for (i = 0; i < 5; i++) {
+		if (bpf_prog_attach(bpf_program__fd(g[i].guard), m->cgfd, g[i].type,
+		    BPF_F_ALLOW_MULTI) != 0) {
+			err = -errno;
+			while (--i >= 0)
+				bpf_prog_detach2(bpf_program__fd(g[i].guard), m->cgfd, g[i].type);
+			r = bpf_fail(err, "attach the fail-closed guard to the cgroup");
+			return r;
+		}
+	}
+	m->guarded = 1;
 	return 0;
 }
 
@@ -201,12 +270,16 @@ ct_monitor_open(struct ct_monitor **out, const struct ct_monitor_params *p)
 	m->on_event = p->on_event;
 	m->arg = p->arg;
 	m->mono_to_wall_ns = mono_to_wall_offset();
+	if ((m->cgfd = fcntl(cgfd, F_DUPFD_CLOEXEC, 3)) < 0) {
+		free(m);
+		return ct_error(CT_ERR_SYSTEM, "cannot duplicate the cgroup descriptor");
+	}
 	if ((m->skel = s = monitor_bpf__open()) == NULL) {
 		r = bpf_fail(-errno, "open the BPF object");
 		goto out;
 	}
 	if ((err = configure(s, p)) != 0) {
-		r = bpf_fail(err, "size the ring buffer");
+		r = bpf_fail(err, "configure the BPF object");
 		goto out;
 	}
 	if ((err = monitor_bpf__load(s)) != 0) {
@@ -234,11 +307,17 @@ ct_monitor_open(struct ct_monitor **out, const struct ct_monitor_params *p)
 	    (r = attach_cgroup(s->progs.ct_recvmsg6, &s->links.ct_recvmsg6, cgfd)) != 0 ||
 	    (r = attach_cgroup(s->progs.ct_sock_create, &s->links.ct_sock_create, cgfd)) != 0)
 		goto out;
+	if (p->dns_clients &&
+	    (r = attach_cgroup(s->progs.ct_dns_egress, &s->links.ct_dns_egress, cgfd)) != 0)
+		goto out;
 	m->rb = ring_buffer__new(bpf_map__fd(s->maps.events), rb_sample, m, NULL);
 	if (m->rb == NULL) {
 		r = bpf_fail(-errno, "open the BPF ring buffer");
 		goto out;
 	}
+	/* last, so that nothing can fail after it: a failed open leaves no guard behind */
+	if (p->guard && (r = guard_attach(m)) != 0)
+		goto out;
 	*out = m;
 	m = NULL;
 	r = 0;
@@ -253,7 +332,10 @@ ct_monitor_free(struct ct_monitor *m)
 	if (m == NULL)
 		return;
 	ring_buffer__free(m->rb);
+	/* the guard, if attached, stays: closing the arrays' fds arms it */
 	monitor_bpf__destroy(m->skel);
+	if (m->cgfd >= 0)
+		close(m->cgfd);
 	free(m);
 }
 
@@ -424,4 +506,129 @@ ct_monitor_drop_name(int cause)
 	case CT_DROP_EXEC_PATH: return "exec_path_unreadable";
 	}
 	return "unknown";
+}
+
+int
+ct_monitor_dns_client(struct ct_monitor *m, int proto, uint16_t port, uint32_t *pid,
+    uint64_t *cookie)
+{
+	struct ct_mon_dns_key k;
+	struct ct_mon_dns_val v;
+
+	*pid = 0;
+	*cookie = 0;
+	memset(&k, 0, sizeof(k));
+	k.proto = (uint16_t)proto;
+	k.port = port;
+	if (bpf_map_lookup_elem(bpf_map__fd(m->skel->maps.dns_clients), &k, &v) != 0)
+		return ct_error(CT_ERR_NOTFOUND, "no DNS client on port %u", port);
+	*pid = v.pid;
+	*cookie = v.cookie;
+	return 0;
+}
+
+void
+ct_monitor_detach(struct ct_monitor *m)
+{
+	struct bpf_link **l[] = {
+		&m->skel->links.ct_connect4, &m->skel->links.ct_connect6,
+		&m->skel->links.ct_sendmsg4, &m->skel->links.ct_sendmsg6,
+		&m->skel->links.ct_recvmsg4, &m->skel->links.ct_recvmsg6,
+		&m->skel->links.ct_sock_create, &m->skel->links.ct_fork,
+		&m->skel->links.ct_exec, &m->skel->links.ct_exit,
+		&m->skel->links.ct_sock_state, &m->skel->links.ct_dns_egress,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(l) / sizeof(l[0]); i++) {
+		bpf_link__destroy(*l[i]);
+		*l[i] = NULL;
+	}
+}
+
+int
+ct_monitor_guard_detach(struct ct_monitor *m)
+{
+	struct guard_part g[5];
+	int i, r = 0;
+
+	if (!m->guarded)
+		return 0;
+	guard_parts(m->skel, g);
+	for (i = 0; i < 5; i++)
+		if (bpf_prog_detach2(bpf_program__fd(g[i].guard), m->cgfd, g[i].type) != 0 &&
+		    errno != ENOENT && r == 0)
+			r = ct_error(CT_ERR_SYSTEM, "cannot detach the fail-closed guard");
+	if (r == 0)
+		m->guarded = 0;
+	return r;
+}
+
+/*
+ * A guard program's state: 1 when its tail-call array is empty (its monitor is gone), 0 when
+ * a live monitor still holds it, negative on error.
+ */
+static int
+guard_orphaned(int prog_fd)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info), map_id = 0, key = 0, val;
+	int mfd, r;
+
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = 1;
+	info.map_ids = (uint64_t)(uintptr_t)&map_id;
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) != 0 || info.nr_map_ids != 1)
+		return -1;
+	if ((mfd = bpf_map_get_fd_by_id(map_id)) < 0)
+		return -1;
+	r = bpf_map_lookup_elem(mfd, &key, &val) != 0 && errno == ENOENT;
+	close(mfd);
+	return r;
+}
+
+int
+ct_monitor_guards_find(int cgfd, int detach, unsigned *n)
+{
+	static const enum bpf_attach_type types[] = { BPF_CGROUP_INET4_CONNECT,
+	    BPF_CGROUP_INET6_CONNECT, BPF_CGROUP_UDP4_SENDMSG, BPF_CGROUP_UDP6_SENDMSG,
+	    BPF_CGROUP_INET_EGRESS };
+	uint32_t ids[64], cnt, flags, i;
+	size_t t;
+	int fd, orphan, live = 0;
+
+	*n = 0;
+	for (t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		cnt = sizeof(ids) / sizeof(ids[0]);
+		if (bpf_prog_query(cgfd, types[t], 0, &flags, ids, &cnt) != 0)
+			return ct_error(CT_ERR_SYSTEM, "cannot list the cgroup's BPF programs");
+		for (i = 0; i < cnt; i++) {
+			struct bpf_prog_info info;
+			uint32_t len = sizeof(info);
+
+			if ((fd = bpf_prog_get_fd_by_id(ids[i])) < 0)
+				continue;	/* detached meanwhile */
+			memset(&info, 0, sizeof(info));
+			if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0 ||
+			    strncmp(info.name, "ctg_", 4) != 0) {
+				close(fd);
+				continue;
+			}
+			if ((orphan = guard_orphaned(fd)) == 0) {
+				live = 1;
+			} else {
+				(*n)++;
+				if (detach && bpf_prog_detach2(fd, cgfd, types[t]) != 0 &&
+				    errno != ENOENT) {
+					close(fd);
+					return ct_error(CT_ERR_SYSTEM,
+					    "cannot detach a fail-closed guard");
+				}
+			}
+			close(fd);
+		}
+	}
+	if (live)
+		return ct_error(CT_ERR_EXISTS, "a running credtrail watch guards this cgroup");
+	return 0;
 }

@@ -32,6 +32,9 @@ struct ct_monitor_params {
 	uint16_t dns_port_tcp;
 	uint32_t ringbuf_bytes;		/* power of two; 0: 4 MiB */
 	uint32_t wakeup_bytes;		/* wake the reader past this much data; 0: always */
+	int exec_args;			/* exec records are struct ct_mon_exec (argument bytes) */
+	int dns_clients;		/* record DNS client ports (ct_monitor_dns_client) */
+	int guard;			/* attach the fail-closed guard (see below) */
 	/* Called for each record, in the thread that calls ct_monitor_consume(). */
 	int (*on_event)(void *arg, const void *rec, size_t len);
 	void *arg;
@@ -40,6 +43,15 @@ struct ct_monitor_params {
 /*
  * Open, configure, load and attach everything.  Any failure is returned (with the libbpf or
  * verifier reason in the detail) and nothing stays attached: enforce mode fails closed.
+ *
+ * With `guard`, programs that refuse every connect/sendmsg and drop every egress packet of
+ * the cgroup's sockets are attached as well, without a link (BPF_F_ALLOW_MULTI), so that
+ * they outlive this process; while this process holds the monitor they let everything
+ * through (the monitor's own programs decide), and the moment it ends - exit, crash,
+ * SIGKILL - the kernel disarms their pass (the tail-call arrays empty when their last file
+ * descriptor closes) and the cgroup's egress is blocked until ct_monitor_guards_release()
+ * (`credtrail watch --release`).  ct_monitor_free() leaves the guard attached: detach it
+ * with ct_monitor_guard_detach() when the watch ends cleanly.
  */
 int ct_monitor_open(struct ct_monitor **out, const struct ct_monitor_params *p);
 void ct_monitor_free(struct ct_monitor *m);
@@ -69,6 +81,30 @@ int64_t ct_monitor_open_connections(struct ct_monitor *m);
 
 /* Lost-event counters, indexed by enum ct_mon_drop. */
 int ct_monitor_drops(struct ct_monitor *m, uint64_t out[CT_DROP_MAX]);
+
+/*
+ * Which process sent DNS through the agent socket with local port `port` (proto IPPROTO_UDP
+ * or IPPROTO_TCP): *pid and *cookie (the socket).  CT_ERR_NOTFOUND when not recorded
+ * (dns_clients not asked for, or the entry was evicted).
+ */
+int ct_monitor_dns_client(struct ct_monitor *m, int proto, uint16_t port, uint32_t *pid,
+    uint64_t *cookie);
+
+/*
+ * Stop observing: detach every program of the monitor but the guard, keeping the maps and
+ * the ring buffer so that what is still in it can be consumed.
+ */
+void ct_monitor_detach(struct ct_monitor *m);
+
+/* Detach the guard attached by ct_monitor_open() (no-op without one). */
+int ct_monitor_guard_detach(struct ct_monitor *m);
+
+/*
+ * Guards left on a cgroup (`cgfd`) by monitors that ended without detaching them: count them
+ * in *n and, with `detach`, detach them.  Only credtrail's guard programs (named "ctg_...")
+ * are touched.
+ */
+int ct_monitor_guards_find(int cgfd, int detach, unsigned *n);
 
 /* A record's CLOCK_MONOTONIC nanoseconds as wall-clock microseconds. */
 int64_t ct_monitor_wall_us(const struct ct_monitor *m, uint64_t mono_ns);
