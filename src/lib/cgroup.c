@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -102,16 +103,32 @@ ct_cgroup2_mount(char **out)
 int
 ct_cgroup_self(char **out)
 {
+	return ct_cgroup_of_pid(0, out);
+}
+
+int
+ct_cgroup_of_pid(pid_t pid, char **out)
+{
 	uint8_t *buf = NULL;
 	size_t len, rootlen;
 	char *mnt = NULL, *root = NULL, *line, *save = NULL, *rel = NULL, *p = NULL;
+	char procfile[64];
 	int r = CT_ERR_INTERNAL;
 
 	*out = NULL;
+	if (pid < 0)
+		return ct_error(CT_ERR_INVALID, "invalid process id %d", (int)pid);
 	if ((r = find_cgroup2(&mnt, &root)) != 0)
 		return r;
-	if ((r = ct_read_file("/proc/self/cgroup", PROCFILE_MAX, &buf, &len)) != 0)
+	if (pid == 0)
+		snprintf(procfile, sizeof(procfile), "/proc/self/cgroup");
+	else
+		snprintf(procfile, sizeof(procfile), "/proc/%d/cgroup", (int)pid);
+	if ((r = ct_read_file(procfile, PROCFILE_MAX, &buf, &len)) != 0) {
+		if (pid != 0 && errno == ENOENT)
+			r = ct_error(CT_ERR_NOTFOUND, "no process %d", (int)pid);
 		goto out;
+	}
 	for (line = strtok_r((char *)buf, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "0::", 3) == 0) {
@@ -120,7 +137,7 @@ ct_cgroup_self(char **out)
 		}
 	}
 	if (rel == NULL || rel[0] != '/') {
-		r = ct_error(CT_ERR_NOTFOUND, "no cgroup v2 entry in /proc/self/cgroup");
+		r = ct_error(CT_ERR_NOTFOUND, "no cgroup v2 entry in %s", procfile);
 		goto out;
 	}
 	/* The path is relative to the hierarchy's root; the mount may show a subtree of it. */
@@ -129,7 +146,7 @@ ct_cgroup_self(char **out)
 		if (strncmp(rel, root, rootlen) != 0 ||
 		    (rel[rootlen] != '/' && rel[rootlen] != '\0')) {
 			r = ct_error(CT_ERR_NOTFOUND,
-			    "our cgroup '%s' is outside the cgroup2 mount at '%s'", rel, mnt);
+			    "cgroup '%s' is outside the cgroup2 mount at '%s'", rel, mnt);
 			goto out;
 		}
 		rel += rootlen;
@@ -189,6 +206,51 @@ ct_cgroup_create(struct ct_cgroup *cg, const char *name)
 	r = 0;
  out:
 	free(self);
+	if (r != 0)
+		ct_cgroup_release(cg);
+	return r;
+}
+
+int
+ct_cgroup_open(struct ct_cgroup *cg, const char *path)
+{
+	struct statfs sf;
+	struct stat st;
+	char *mnt = NULL, *real = NULL;
+	size_t n;
+	int r = CT_ERR_INTERNAL;
+
+	memset(cg, 0, sizeof(*cg));
+	cg->dirfd = -1;
+	if ((r = ct_cgroup2_mount(&mnt)) != 0)
+		return r;
+	if ((real = realpath(path, NULL)) == NULL) {
+		r = errno == ENOENT ? ct_error(CT_ERR_NOTFOUND, "no cgroup '%s'", path) :
+		    ct_error(CT_ERR_SYSTEM, "cannot resolve '%s'", path);
+		goto out;
+	}
+	n = strlen(mnt);
+	if (strncmp(real, mnt, n) != 0 || (real[n] != '/' && real[n] != '\0')) {
+		r = ct_error(CT_ERR_INVALID, "'%s' is not below the cgroup2 mount '%s'", path,
+		    mnt);
+		goto out;
+	}
+	if ((cg->dirfd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    fstatfs(cg->dirfd, &sf) != 0 || fstat(cg->dirfd, &st) != 0) {
+		r = ct_error(CT_ERR_SYSTEM, "cannot open cgroup '%s'", real);
+		goto out;
+	}
+	if (sf.f_type != 0x63677270 /* CGROUP2_SUPER_MAGIC */) {
+		r = ct_error(CT_ERR_INVALID, "'%s' is not a cgroup v2 directory", real);
+		goto out;
+	}
+	cg->id = (uint64_t)st.st_ino;
+	cg->path = real;
+	real = NULL;
+	r = 0;
+ out:
+	free(mnt);
+	free(real);
 	if (r != 0)
 		ct_cgroup_release(cg);
 	return r;

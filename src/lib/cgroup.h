@@ -27,6 +27,15 @@ int ct_cgroup2_mount(char **out);
 /* The calling process's cgroup v2 directory (mount point + path from /proc/self/cgroup). */
 int ct_cgroup_self(char **out);
 
+/* The same for process `pid` (0: the caller); CT_ERR_NOTFOUND when there is no such process. */
+int ct_cgroup_of_pid(pid_t pid, char **out);
+
+/*
+ * Open an existing cgroup (`credtrail watch`): `path` must resolve to a cgroup v2 directory
+ * below the cgroup2 mount.  cg->path is the resolved path.  Nothing is created.
+ */
+int ct_cgroup_open(struct ct_cgroup *cg, const char *path);
+
 /*
  * Create `name` (one path component) below the calling process's own cgroup and open it.
  * CT_ERR_EXISTS if it is there already, CT_ERR_PERM when we may not create it.
