@@ -72,14 +72,54 @@ ct_read_file(const char *path, size_t max, uint8_t **out, size_t *outlen)
 	return r;
 }
 
+static int
+write_all_fd(int fd, const uint8_t *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+write_in_place(const char *path, const void *data, size_t len)
+{
+	int fd, r = 0;
+
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+		return ct_error(CT_ERR_SYSTEM, "cannot open '%s'", path);
+	if (write_all_fd(fd, data, len) != 0)
+		r = ct_error(CT_ERR_SYSTEM, "cannot write '%s'", path);
+	if (close(fd) != 0 && r == 0)
+		r = ct_error(CT_ERR_SYSTEM, "cannot write '%s'", path);
+	return r;
+}
+
 int
 ct_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
+	struct stat st;
 	char tmp[PATH_MAX];
 	const uint8_t *p = data;
 	int fd, r = CT_ERR_INTERNAL;
-	ssize_t n;
 
+	/*
+	 * An existing target that is not a regular file (/dev/null, /dev/stdout, a FIFO) is
+	 * written in place: renaming over it would replace a device node with a file.
+	 */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode))
+			return ct_error(CT_ERR_INVALID, "'%s' is a directory", path);
+		return write_in_place(path, data, len);
+	}
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >=
 	    sizeof(tmp))
 		return ct_error(CT_ERR_INVALID, "path too long: '%s'", path);
@@ -90,16 +130,9 @@ ct_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode
 		r = ct_error(CT_ERR_SYSTEM, "cannot set mode of '%s'", tmp);
 		goto fail;
 	}
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = ct_error(CT_ERR_SYSTEM, "cannot write '%s'", path);
-			goto fail;
-		}
-		p += n;
-		len -= (size_t)n;
+	if (write_all_fd(fd, p, len) != 0) {
+		r = ct_error(CT_ERR_SYSTEM, "cannot write '%s'", path);
+		goto fail;
 	}
 	if (fsync(fd) != 0) {
 		r = ct_error(CT_ERR_SYSTEM, "cannot sync '%s'", path);

@@ -15,6 +15,8 @@ int ct_read_file(const char *path, size_t max, uint8_t **out, size_t *outlen);
  * Write `len` bytes to `path` atomically: a temporary file beside it created with `mode`
  * (O_EXCL, so never through a planted link), written, fsync'd and renamed over the target.
  * Either the old file or the whole new one is there afterwards, never half of one.
+ * An existing target that is not a regular file (/dev/null, a FIFO, a terminal) is
+ * written in place instead, never replaced.
  */
 int ct_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 

@@ -6,13 +6,18 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "util/buf.h"
 #include "util/enc.h"
+#include "util/fs.h"
 #include "util/err.h"
 #include "util/timeutil.h"
 
@@ -166,6 +171,41 @@ test_duration_parse(void **state)
 	assert_int_equal(ct_duration_parse("1h5", &s), CT_ERR_INVALID);
 }
 
+/* A device target is written in place, never renamed over (that once replaced /dev/null). */
+static void
+test_write_atomic_device_and_regular(void **state)
+{
+	char dir[] = "/tmp/ct-test-fs.XXXXXX", link[64], file[64];
+	struct stat st;
+	uint8_t *d;
+	size_t n;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(link, sizeof(link), "%s/null", dir);
+	snprintf(file, sizeof(file), "%s/out", dir);
+	assert_int_equal(symlink("/dev/null", link), 0);
+	assert_int_equal(ct_write_file_atomic(link, "x", 1, 0644), 0);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(stat("/dev/null", &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+	/* a regular file is replaced whole, with the mode asked for */
+	assert_int_equal(ct_write_file_atomic(file, "old", 3, 0600), 0);
+	assert_int_equal(ct_write_file_atomic(file, "new!", 4, 0600), 0);
+	assert_int_equal(ct_read_file(file, 64, &d, &n), 0);
+	assert_int_equal(n, 4);
+	assert_memory_equal(d, "new!", 4);
+	free(d);
+	assert_int_equal(stat(file, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* a directory is refused */
+	assert_int_equal(ct_write_file_atomic(dir, "x", 1, 0644), CT_ERR_INVALID);
+	unlink(link);
+	unlink(file);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -176,6 +216,7 @@ main(void)
 		cmocka_unit_test(test_buf_limits_and_truncation),
 		cmocka_unit_test(test_time_parse),
 		cmocka_unit_test(test_duration_parse),
+		cmocka_unit_test(test_write_atomic_device_and_regular),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
