@@ -21,6 +21,7 @@
 #include "lib/attest.h"
 #include "lib/dsse.h"
 #include "lib/evlog.h"
+#include "lib/report.h"
 #include "lib/sshsig.h"
 #include "util/enc.h"
 #include "util/err.h"
@@ -210,6 +211,62 @@ verify_proof(const char *path, EVP_PKEY **keys, size_t nkeys, int json)
 	return rc;
 }
 
+/*
+ * Is the envelope at `path` a signed report rather than a run attestation?  Only the
+ * statement's predicateType is read here; everything is verified by the verifier chosen.
+ */
+static int
+is_signed_report(const char *path, uint8_t **data, size_t *len)
+{
+	struct ct_dsse e;
+	json_t *st;
+	int yes = 0;
+
+	*data = NULL;
+	*len = 0;
+	if (ct_read_file(path, CT_DSSE_MAX, data, len) != 0)
+		return 0;
+	memset(&e, 0, sizeof(e));
+	if (ct_dsse_parse(*data, *len, &e) == 0 &&
+	    (st = json_loadb((const char *)e.payload, e.payload_len, 0, NULL)) != NULL) {
+		yes = json_is_string(json_object_get(st, "predicateType")) &&
+		    strcmp(json_string_value(json_object_get(st, "predicateType")),
+		    CT_REPORT_PREDICATE_V1) == 0;
+		json_decref(st);
+	}
+	ct_dsse_release(&e);
+	ct_error_clear();
+	return yes;
+}
+
+static int
+verify_report(const uint8_t *data, size_t len, EVP_PKEY **keys, size_t nkeys, int json)
+{
+	json_t *report = NULL, *o;
+	char keyid[65];
+	int r, rc;
+
+	r = ct_report_verify(data, len, keys, nkeys, &report, keyid);
+	if (r != 0 && r != CT_ERR_VERIFY && r != CT_ERR_FORMAT)
+		return cli_fail(r);
+	rc = r == 0 ? VERIFY_COMPLETE : VERIFY_FAILED;
+	if (json) {
+		o = r == 0 ? json_pack("{s:s, s:s, s:O?, s:s}", "verdict", "verified",
+		    "kind", "report", "task", json_object_get(report, "task"), "keyid", keyid) :
+		    json_pack("{s:s, s:s, s:s}", "verdict", "failed", "kind", "report",
+		    "reason", ct_errmsg(r));
+		if (cli_print_json(o) != CLI_OK)
+			rc = CLI_FAIL;
+		json_decref(o);
+	} else if (r == 0)
+		printf("verified: signed report of task %s (key %.16s...)\n",
+		    json_string_value(json_object_get(report, "task")), keyid);
+	else
+		printf("FAILED: %s\n", ct_errmsg(r));
+	json_decref(report);
+	return rc;
+}
+
 int
 cmd_verify(int argc, char **argv)
 {
@@ -236,7 +293,9 @@ cmd_verify(int argc, char **argv)
 		"credtrail verify ATTESTATION [--log LOG] [--key PUB | --allowed-signers FILE] [--json]\n"
 		"       credtrail verify --log LOG [--key PUB | --allowed-signers FILE] [--json]\n"
 		"       credtrail verify --proof FILE [--key PUB | --allowed-signers FILE] [--json]",
-		"Check a run's evidence and print one verdict.  With ATTESTATION: its DSSE\n"
+		"Check a run's evidence, or a signed report, and print one verdict.  With\n"
+		"ATTESTATION from 'credtrail report --sign': its DSSE signature and that the\n"
+		"statement's subject digest is the report's.  With a run's ATTESTATION: its DSSE\n"
 		"signature, the in-toto statement, the log's digest and final tree head, every\n"
 		"record (order, count, seq), every checkpoint (signature, tree size, root\n"
 		"recomputed from the records), and the detached SSH signature ATTESTATION.sig when\n"
@@ -271,6 +330,18 @@ cmd_verify(int argc, char **argv)
 		rc = verify_proof(proof, keys, nkeys, json);
 		ct_keys_free(keys, nkeys);
 		return rc;
+	}
+	if (attpath != NULL && logarg == NULL) {
+		uint8_t *data = NULL;
+		size_t len = 0;
+
+		if (is_signed_report(attpath, &data, &len)) {
+			rc = verify_report(data, len, keys, nkeys, json);
+			free(data);
+			ct_keys_free(keys, nkeys);
+			return rc;
+		}
+		free(data);
 	}
 	if (attpath != NULL) {
 		if ((r = ct_attest_verify(attpath, logarg, keys, nkeys, &res)) == 0)
