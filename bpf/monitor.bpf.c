@@ -149,6 +149,9 @@ struct sk_info {
 	__u32 last_valid;	/* sendmsg: the last destination reported for this socket */
 	__u32 last_port;
 	__u8 last_addr[16];
+	__u32 unix_hash;	/* unix sendmsg: the last path reported (hash), if unix_valid */
+	__u32 unix_valid;
+	__u32 other_sent;	/* a send on this (non-inet) socket was reported */
 };
 
 struct {
@@ -820,6 +823,266 @@ int BPF_PROG(ct_sock_state, const struct sock *sk, const int oldstate, const int
 	e->bytes_recv = BPF_CORE_READ(tp, bytes_received);
 	if ((BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DONE)) && e->bytes_recv > 0)
 		e->bytes_recv--;
+	bpf_ringbuf_submit(e, submit_flags());
+	return 0;
+}
+
+/* ---- beyond inet: unix sockets, refused privileges, other socket families ---- */
+
+#define AF_UNIX		1
+#define AF_NETLINK	16
+#define SIGSYS_		31
+#define SYS_SECCOMP_	1		/* si_code of a seccomp SIGSYS */
+#define PF_IO_WORKER_	0x00000010
+
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
+/*
+ * Unix sockets (kernel 6.7 or later): connect, and sendmsg with an address, recorded with the
+ * path the agent gave, never refused (a unix peer is not egress, but a proxy outside the
+ * cgroup may forward what it gets).  libbpf 1.1 has no section name for these attach types:
+ * the sections below say connect4/sendmsg4 and the loader sets BPF_CGROUP_UNIX_CONNECT and
+ * BPF_CGROUP_UNIX_SENDMSG before load.  The address is the kernel's copy (a
+ * sockaddr_storage), so reading all of sun_path stays inside it.
+ */
+static __always_inline int
+handle_unix(struct bpf_sock_addr *ctx, __u32 type)
+{
+	struct bpf_sock_addr_kern *k = bpf_cast_to_kern_ctx(ctx);
+	struct sockaddr_un *sun = (struct sockaddr_un *)k->uaddr;
+	char path[CT_MON_UNIX_PATH_LEN] = {};
+	struct ct_mon_unix *e;
+	struct sk_info *si;
+	__u32 len = k->uaddrlen, h = 2166136261u;
+
+	len = len > 2 ? len - 2 : 0;
+	if (len > CT_MON_UNIX_PATH_LEN)
+		len = CT_MON_UNIX_PATH_LEN;
+	bpf_probe_read_kernel(path, sizeof(path), sun->sun_path);
+	if (type == CT_MON_UNIX_SENDMSG) {
+		/* one record per socket and path, not one per datagram (FNV-1a of the path) */
+		for (int i = 0; i < CT_MON_UNIX_PATH_LEN; i++) {
+			if (i >= len)
+				break;
+			h = (h ^ (__u8)path[i]) * 16777619u;
+		}
+		si = bpf_sk_storage_get(&sk_info, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (si != NULL) {
+			if (si->unix_valid && si->unix_hash == h)
+				return 1;
+			si->unix_valid = 1;
+			si->unix_hash = h;
+		}
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (e == NULL) {
+		count_drop(CT_DROP_RINGBUF_NET);
+		return 1;
+	}
+	fill_hdr(&e->h, type);
+	e->cookie = bpf_get_socket_cookie(ctx);
+	e->verdict = cfg_enforce ? CT_MON_ALLOW : CT_MON_AUDIT;
+	e->sock_type = ctx->type;
+	e->path_len = len;
+	__builtin_memcpy(e->path, path, sizeof(path));
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	bpf_ringbuf_submit(e, submit_flags());
+	return 1;
+}
+
+SEC("cgroup/connect4")		/* BPF_CGROUP_UNIX_CONNECT, set by the loader */
+int ct_connect_unix(struct bpf_sock_addr *ctx)
+{
+	return handle_unix(ctx, CT_MON_UNIX_CONNECT);
+}
+
+SEC("cgroup/sendmsg4")		/* BPF_CGROUP_UNIX_SENDMSG, set by the loader */
+int ct_sendmsg_unix(struct bpf_sock_addr *ctx)
+{
+	return handle_unix(ctx, CT_MON_UNIX_SENDMSG);
+}
+
+/* x86-64 system call numbers the refused-privilege record cares about */
+#define NR_open		2
+#define NR_rename	82
+#define NR_mkdir	83
+#define NR_creat	85
+#define NR_unlink	87
+#define NR_truncate	76
+#define NR_ptrace	101
+#define NR_mount	165
+#define NR_umount2	166
+#define NR_pivot_root	155
+#define NR_openat	257
+#define NR_mkdirat	258
+#define NR_unlinkat	263
+#define NR_renameat	264
+#define NR_setns	308
+#define NR_process_vm_readv	310
+#define NR_process_vm_writev	311
+#define NR_kcmp		312
+#define NR_renameat2	316
+#define NR_bpf		321
+#define NR_io_uring_enter	426
+#define NR_openat2	437
+#define NR_pidfd_getfd	438
+
+/* Does the file name argument come first (1), second (2), or is there none (0)? */
+static __always_inline int
+path_arg(long nr)
+{
+	switch (nr) {
+	case NR_open: case NR_creat: case NR_mkdir: case NR_unlink: case NR_rename:
+	case NR_truncate:
+		return 1;
+	case NR_openat: case NR_openat2: case NR_mkdirat: case NR_unlinkat: case NR_renameat:
+	case NR_renameat2:
+		return 2;
+	}
+	return 0;
+}
+
+/*
+ * Which refused capability checks are worth a record.  Some checks fail all the time for
+ * any unprivileged process without it having tried anything (CAP_SYS_ADMIN on every mmap
+ * for the overcommit reserve, CAP_SYS_PTRACE when ps reads another user's /proc/PID/stat,
+ * CAP_DAC_* on every PATH lookup through a closed directory): those count only within the
+ * system calls where they mean an attempt.  CAP_DAC_READ_SEARCH is always followed by
+ * CAP_DAC_OVERRIDE for the same access, which alone is kept.  Within io_uring (the
+ * submitting call, or a worker, which has no system call of its own) every one counts.
+ */
+static __always_inline int
+cap_worth_recording(int cap, long nr, int io)
+{
+	switch (cap) {
+	case 1:		/* CAP_DAC_OVERRIDE: opening, making, removing a file it may not */
+		return io || path_arg(nr) != 0;
+	case 19:	/* CAP_SYS_PTRACE: tracing, or reading/writing another's memory */
+		return io || nr == NR_ptrace || nr == NR_process_vm_readv ||
+		    nr == NR_process_vm_writev || nr == NR_kcmp || nr == NR_pidfd_getfd ||
+		    nr == NR_open || nr == NR_openat || nr == NR_openat2;
+	case 21:	/* CAP_SYS_ADMIN: only where it is the point of the call */
+		return io || nr == NR_bpf || nr == NR_mount || nr == NR_umount2 ||
+		    nr == NR_setns || nr == NR_pivot_root;
+	case 5:		/* CAP_KILL */
+	case 6:		/* CAP_SETGID */
+	case 7:		/* CAP_SETUID */
+	case 12:	/* CAP_NET_ADMIN */
+	case 13:	/* CAP_NET_RAW */
+	case 16:	/* CAP_SYS_MODULE */
+	case 17:	/* CAP_SYS_RAWIO */
+	case 18:	/* CAP_SYS_CHROOT */
+	case 22:	/* CAP_SYS_BOOT */
+	case 25:	/* CAP_SYS_TIME */
+	case 27:	/* CAP_MKNOD */
+	case 38:	/* CAP_PERFMON */
+	case 39:	/* CAP_BPF */
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline void
+record_denied(struct task_struct *task, __u32 cap, long nr)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct ct_mon_denied *e;
+	const char *upath = NULL;
+	long n;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (e == NULL) {
+		count_drop(CT_DROP_RINGBUF_PROC);
+		return;
+	}
+	fill_hdr(&e->h, CT_MON_DENIED);
+	e->cap = cap;
+	e->syscall = (__s32)nr;
+	e->args[0] = BPF_CORE_READ(regs, di);
+	e->args[1] = BPF_CORE_READ(regs, si);
+	e->args[2] = BPF_CORE_READ(regs, dx);
+	e->path_len = 0;
+	e->pad = 0;
+	e->path[0] = 0;
+	if (path_arg(nr) == 1)
+		upath = (const char *)e->args[0];
+	else if (path_arg(nr) == 2)
+		upath = (const char *)e->args[1];
+	if (upath != NULL && (n = bpf_probe_read_user_str(e->path, sizeof(e->path), upath)) > 0)
+		e->path_len = (__u32)n - 1;
+	bpf_ringbuf_submit(e, submit_flags());
+}
+
+/* Refused capability checks (the capability LSM's tracepoint; ret is its answer). */
+SEC("tp_btf/cap_capable")
+int BPF_PROG(ct_cap_denied, const struct cred *cred, struct user_namespace *target_ns,
+    const struct user_namespace *capable_ns, int cap, int ret)
+{
+	struct task_struct *task;
+	long nr;
+
+	if (ret == 0 || !in_subtree())
+		return 0;
+	task = bpf_get_current_task_btf();
+	nr = BPF_CORE_READ((struct pt_regs *)bpf_task_pt_regs(task), orig_ax);
+	if (!cap_worth_recording(cap, nr, (task->flags & PF_IO_WORKER_) != 0 ||
+	    nr == NR_io_uring_enter))
+		return 0;
+	record_denied(task, (__u32)cap, nr);
+	return 0;
+}
+
+/* A system call credtrail's seccomp filter trapped (SIGSYS, SYS_SECCOMP) in the subtree. */
+SEC("tp_btf/signal_generate")
+int BPF_PROG(ct_sigsys, int sig, struct kernel_siginfo *info, struct task_struct *task,
+    int group, int result)
+{
+	struct task_struct *cur;
+
+	if (sig != SIGSYS_ || info == NULL || info->si_code != SYS_SECCOMP_)
+		return 0;
+	cur = bpf_get_current_task_btf();
+	if (cur != task || !in_subtree())
+		return 0;
+	record_denied(cur, CT_MON_CAP_SECCOMP, info->_sifields._sigsys._syscall);
+	return 0;
+}
+
+/*
+ * Sends on sockets of any family the cgroup hooks do not cover (packet, vsock, ...): the
+ * first per socket, with the result of the send.  The tracepoint runs for every send on the
+ * host, so the family test comes first.
+ */
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(ct_other_send, struct sock *sk, int ret, int flags)
+{
+	struct ct_mon_net *e;
+	struct sk_info *si;
+	__u16 fam = sk->__sk_common.skc_family;
+
+	if (fam == AF_UNIX || fam == AF_INET || fam == AF_INET6 || fam == AF_NETLINK ||
+	    !in_subtree())
+		return 0;
+	si = bpf_sk_storage_get(&sk_info, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (si != NULL) {
+		if (si->other_sent)
+			return 0;
+		si->other_sent = 1;
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (e == NULL) {
+		count_drop(CT_DROP_RINGBUF_NET);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_hdr(&e->h, CT_MON_OTHER_SEND);
+	e->cookie = bpf_get_socket_cookie(sk);
+	e->verdict = cfg_enforce ? CT_MON_ALLOW : CT_MON_AUDIT;
+	e->family = fam;
+	e->sock_family = fam;
+	e->sock_type = sk->sk_type;
+	e->proto = sk->sk_protocol;
+	e->bytes_sent = ret > 0 ? (__u64)ret : 0;
 	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
 }

@@ -25,7 +25,11 @@ enum ct_mon_type {
 	CT_MON_FORK = 5,	/* a new process (not a thread) */
 	CT_MON_EXEC = 6,
 	CT_MON_EXIT = 7,	/* the last thread of a process exited */
-	CT_MON_TYPE_MAX = 8,
+	CT_MON_UNIX_CONNECT = 8,	/* connect() on a unix socket (struct ct_mon_unix) */
+	CT_MON_UNIX_SENDMSG = 9,	/* sendmsg to a unix address (struct ct_mon_unix) */
+	CT_MON_DENIED = 10,	/* a privilege check the kernel refused (struct ct_mon_denied) */
+	CT_MON_OTHER_SEND = 11,	/* a send on a socket not inet/unix/netlink (ct_mon_net) */
+	CT_MON_TYPE_MAX = 12,
 };
 
 /* ct_mon_net.verdict */
@@ -121,6 +125,45 @@ struct ct_mon_dns_val {
 	__u32 tid;
 	__u64 cookie;		/* the socket */
 	__u64 ts_ns;
+};
+
+#define CT_MON_UNIX_PATH_LEN	108	/* sizeof(sun_path) */
+
+/*
+ * A unix socket's connect, or sendmsg with an address (the first per socket and path).  Not
+ * egress, never refused, but recorded: a listener outside the cgroup may forward what it
+ * gets.  path holds sun_path as the agent gave it (path_len bytes; an abstract address
+ * starts with a NUL byte).
+ */
+struct ct_mon_unix {
+	struct ct_mon_hdr h;
+	__u64 cookie;
+	__u32 verdict;		/* CT_MON_ALLOW (enforce mode) or CT_MON_AUDIT */
+	__u16 sock_type;
+	__u16 path_len;
+	char path[CT_MON_UNIX_PATH_LEN];
+	__u8 pad[4];
+};
+
+/* ct_mon_denied.cap when seccomp refused the system call (credtrail's own filter) */
+#define CT_MON_CAP_SECCOMP	0xffff
+
+/*
+ * A capability check the kernel refused the agent (signalling or tracing a process of
+ * another user, opening a file it may not, a raw socket in the host's namespace, ...), or a
+ * system call credtrail's seccomp filter trapped: the attempt failed, and this is its record.
+ * The system call and its first three arguments are the caller's (x86-64 numbers; -1 when
+ * the check ran outside one, e.g. on an io_uring worker); path is the file name argument of
+ * the open/mkdir/unlink/rename family, read from the caller's memory.
+ */
+struct ct_mon_denied {
+	struct ct_mon_hdr h;
+	__u32 cap;		/* CAP_*, or CT_MON_CAP_SECCOMP */
+	__s32 syscall;
+	__u64 args[3];
+	__u32 path_len;		/* bytes in path, 0: none */
+	__u32 pad;
+	char path[CT_MON_PATH_LEN];
 };
 
 /* Exact allow entries (enforce mode), filled by the loader and the DNS proxy. */

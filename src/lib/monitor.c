@@ -21,6 +21,10 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/monitor.skel.h"
+
+/* enum bpf_attach_type values of Linux 6.7, newer than the uapi headers we build with */
+#define CT_BPF_CGROUP_UNIX_CONNECT	49
+#define CT_BPF_CGROUP_UNIX_SENDMSG	50
 #include "lib/monitor.h"
 #include "util/err.h"
 
@@ -282,6 +286,14 @@ ct_monitor_open(struct ct_monitor **out, const struct ct_monitor_params *p)
 		r = bpf_fail(err, "configure the BPF object");
 		goto out;
 	}
+	/* the unix programs' real attach types (see ct_connect_unix in monitor.bpf.c) */
+	if ((err = bpf_program__set_expected_attach_type(s->progs.ct_connect_unix,
+	    CT_BPF_CGROUP_UNIX_CONNECT)) != 0 ||
+	    (err = bpf_program__set_expected_attach_type(s->progs.ct_sendmsg_unix,
+	    CT_BPF_CGROUP_UNIX_SENDMSG)) != 0) {
+		r = bpf_fail(err, "configure the BPF object");
+		goto out;
+	}
 	if ((err = monitor_bpf__load(s)) != 0) {
 		r = bpf_fail(err, "load the BPF programs");
 		goto out;
@@ -294,7 +306,10 @@ ct_monitor_open(struct ct_monitor **out, const struct ct_monitor_params *p)
 	if ((s->links.ct_fork = bpf_program__attach(s->progs.ct_fork)) == NULL ||
 	    (s->links.ct_exec = bpf_program__attach(s->progs.ct_exec)) == NULL ||
 	    (s->links.ct_exit = bpf_program__attach(s->progs.ct_exit)) == NULL ||
-	    (s->links.ct_sock_state = bpf_program__attach(s->progs.ct_sock_state)) == NULL) {
+	    (s->links.ct_sock_state = bpf_program__attach(s->progs.ct_sock_state)) == NULL ||
+	    (s->links.ct_cap_denied = bpf_program__attach(s->progs.ct_cap_denied)) == NULL ||
+	    (s->links.ct_sigsys = bpf_program__attach(s->progs.ct_sigsys)) == NULL ||
+	    (s->links.ct_other_send = bpf_program__attach(s->progs.ct_other_send)) == NULL) {
 		r = bpf_fail(-errno, "attach the BPF tracing programs");
 		goto out;
 	}
@@ -305,7 +320,9 @@ ct_monitor_open(struct ct_monitor **out, const struct ct_monitor_params *p)
 	    (r = attach_cgroup(s->progs.ct_sendmsg6, &s->links.ct_sendmsg6, cgfd)) != 0 ||
 	    (r = attach_cgroup(s->progs.ct_recvmsg4, &s->links.ct_recvmsg4, cgfd)) != 0 ||
 	    (r = attach_cgroup(s->progs.ct_recvmsg6, &s->links.ct_recvmsg6, cgfd)) != 0 ||
-	    (r = attach_cgroup(s->progs.ct_sock_create, &s->links.ct_sock_create, cgfd)) != 0)
+	    (r = attach_cgroup(s->progs.ct_sock_create, &s->links.ct_sock_create, cgfd)) != 0 ||
+	    (r = attach_cgroup(s->progs.ct_connect_unix, &s->links.ct_connect_unix, cgfd)) != 0 ||
+	    (r = attach_cgroup(s->progs.ct_sendmsg_unix, &s->links.ct_sendmsg_unix, cgfd)) != 0)
 		goto out;
 	if (p->dns_clients &&
 	    (r = attach_cgroup(s->progs.ct_dns_egress, &s->links.ct_dns_egress, cgfd)) != 0)
