@@ -29,6 +29,15 @@ struct cli_ctx {
 	struct ct_store *store;	/* opened on first cli_store() */
 	const char *argv0;
 	const char *cmdname;	/* "task new", for messages */
+	/*
+	 * Defaults resolved once in main.c: environment > config file > built-in; a command's
+	 * flag overrides them.  See lib/config.h for the keys.
+	 */
+	const char *prefix;		/* CREDTRAIL_PREFIX, config prefix, else "ironclaw" */
+	const char *sign;		/* CREDTRAIL_SIGN, config sign, else NULL (per-host key) */
+	const char *upstream_dns;	/* CREDTRAIL_UPSTREAM_DNS, config upstream-dns, or NULL */
+	const char *const *allow;	/* config allow rules, used when no --allow is given */
+	size_t nallow;
 };
 
 extern struct cli_ctx cli;
@@ -92,6 +101,9 @@ void parse_options(int argc, char **argv, const struct opt *opts, const struct c
 void print_help(FILE *f, const struct opt *opts, const struct cmd_help *help);
 
 void strlist_free(struct strlist *l);
+
+/* Fill an empty list with n borrowed strings (the config file's defaults); 0 or CT_ERR_NOMEM. */
+int cli_default_list(struct strlist *l, const char *const *v, size_t n);
 
 /* ---- sub-verbs (task new|list|show, mint ssh|x509|...) ---- */
 

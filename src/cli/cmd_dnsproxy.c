@@ -98,7 +98,7 @@ int
 cmd_dnsproxy(int argc, char **argv)
 {
 	struct strlist listen = { 0 }, allow = { 0 };
-	const char *upstream = NULL, *policy_path = NULL, *class = NULL, *events = NULL;
+	const char *upstream = cli.upstream_dns, *policy_path = NULL, *class = NULL, *events = NULL;
 	const char *names = NULL, *deny = "refused";
 	long long timeout_ms = -1;
 	struct ct_dnsproxy_config cfg;
@@ -191,6 +191,10 @@ cmd_dnsproxy(int argc, char **argv)
 			goto out;
 		}
 	} else if ((r = ct_dns_upstream_from_resolv_conf("/etc/resolv.conf", &cfg.upstream)) != 0) {
+		rc = cli_fail(r);
+		goto out;
+	}
+	if (allow.n == 0 && (r = cli_default_list(&allow, cli.allow, cli.nallow)) != 0) {
 		rc = cli_fail(r);
 		goto out;
 	}

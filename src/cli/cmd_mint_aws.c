@@ -230,7 +230,7 @@ int
 cmd_mint_aws(int argc, char **argv)
 {
 	const char *task = NULL, *role_arn = NULL, *policy_path = NULL, *token_path = NULL;
-	const char *endpoint = NULL, *region = NULL, *profile = NULL, *prefix = "ironclaw";
+	const char *endpoint = NULL, *region = NULL, *profile = NULL, *prefix = cli.prefix;
 	const char *format = "credential-process", *source_identity;
 	long long ttl = -1;
 	char principal[CT_PRINCIPAL_MAX + 1];

@@ -27,7 +27,7 @@
 int
 cmd_mint_gcp(int argc, char **argv)
 {
-	const char *task = NULL, *keypath = NULL, *token_url = NULL, *prefix = "ironclaw";
+	const char *task = NULL, *keypath = NULL, *token_url = NULL, *prefix = cli.prefix;
 	struct strlist scopes = { NULL, 0 };
 	long long ttl = 900;
 	char principal[CT_PRINCIPAL_MAX + 1], is[40], ex[40];

@@ -47,7 +47,7 @@ int
 cmd_mint_jwt(int argc, char **argv)
 {
 	const char *task = NULL, *keypath = NULL, *issuer = NULL, *audience = NULL;
-	const char *prefix = "ironclaw", *outpath = NULL;
+	const char *prefix = cli.prefix, *outpath = NULL;
 	long long ttl = 900;
 	char principal[CT_PRINCIPAL_MAX + 1], is[40], ex[40];
 	char *kid = NULL, *jti = NULL, *token = NULL, *scope = NULL, *extra = NULL;

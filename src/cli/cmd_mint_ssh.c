@@ -107,7 +107,7 @@ scope_json(const char *const *principals, size_t n, const char *force_command,
 int
 cmd_mint_ssh(int argc, char **argv)
 {
-	const char *task = NULL, *ca_path = NULL, *pub_path = NULL, *prefix = "ironclaw";
+	const char *task = NULL, *ca_path = NULL, *pub_path = NULL, *prefix = cli.prefix;
 	const char *source_address = NULL, *force_command = NULL, *not_before = NULL;
 	const char *outpath = NULL;
 	struct strlist principals = { NULL, 0 };

@@ -27,7 +27,7 @@ int
 cmd_mint_x509(int argc, char **argv)
 {
 	const char *task = NULL, *cacert_path = NULL, *cakey_path = NULL, *csr = NULL;
-	const char *pubkey = NULL, *td = "credtrail.local", *prefix = "ironclaw", *outpath = NULL;
+	const char *pubkey = NULL, *td = "credtrail.local", *prefix = cli.prefix, *outpath = NULL;
 	long long ttl = 900;
 	char principal[CT_PRINCIPAL_MAX + 1], fp[65], nb[40], na[40];
 	char *spiffe = NULL, *serial = NULL, *issuer = NULL, *pem = NULL, *scope = NULL;

@@ -122,7 +122,7 @@ int
 cmd_run(int argc, char **argv)
 {
 	const char *task = NULL, *policy_file = NULL, *user = NULL, *events = NULL;
-	const char *json_out = NULL, *upstream = NULL, *backend = NULL;
+	const char *json_out = NULL, *upstream = cli.upstream_dns, *backend = NULL;
 	const char *attest = NULL, *sign = NULL;
 	char *attest_default = NULL, digest[72];
 	EVP_PKEY *sign_key = NULL;
@@ -194,12 +194,18 @@ cmd_run(int argc, char **argv)
 			return cli_error("out of memory");
 		attest = attest_default;
 	}
+	if (sign == NULL && events != NULL)
+		sign = cli.sign;	/* the config file's or CREDTRAIL_SIGN */
 
 	if ((r = ct_task_id_check(task)) != 0 || (r = ct_task_get(cli_store(), task, &t)) != 0) {
 		cli_fail(r);
 		goto out;
 	}
 	have_task = 1;
+	if (allow.n == 0 && (r = cli_default_list(&allow, cli.allow, cli.nallow)) != 0) {
+		cli_fail(r);
+		goto out;
+	}
 	if (allow.n > 0 || policy_file != NULL) {
 		if ((r = ct_netpolicy_new(&policy)) != 0) {
 			cli_fail(r);

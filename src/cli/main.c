@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "lib/config.h"
 #include "lib/store.h"
 #include "util/err.h"
 
@@ -18,6 +19,7 @@
 #endif
 
 struct cli_ctx cli;
+static struct ct_config config;
 
 struct command {
 	const char *name;
@@ -58,12 +60,60 @@ usage(FILE *f)
 	fprintf(f,
 	    "\n"
 	    "global options:\n"
-	    "  --db PATH     the ledger (default: $CREDTRAIL_DB, else\n"
+	    "  --db PATH     the ledger (default: $CREDTRAIL_DB, else the config file's db, else\n"
 	    "                $XDG_DATA_HOME/credtrail/ledger.db, else ~/.local/share/credtrail/ledger.db)\n"
 	    "  --version     print the version and exit\n"
 	    "  -h, --help    show this help and exit\n"
 	    "\n"
-	    "Run 'credtrail <command> --help' for a command's options.\n");
+	    "Run 'credtrail <command> --help' for a command's options.  Defaults for --db,\n"
+	    "--prefix, --sign, --upstream-dns and --allow may be set in $CREDTRAIL_CONFIG, else\n"
+	    "$XDG_CONFIG_HOME/credtrail/config, else ~/.config/credtrail/config (see credtrail(1)).\n");
+}
+
+/* An environment variable's value, or NULL when it is unset or empty. */
+static const char *
+env_value(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/*
+ * The one place defaults are resolved: flag > environment > config file > built-in.  The
+ * flags themselves are applied by each command over these (its option variable starts
+ * from cli.<key>).
+ */
+static int
+load_config(void)
+{
+	const char *path;
+	char *def = NULL;
+	int r;
+
+	if ((path = getenv("CREDTRAIL_CONFIG")) == NULL) {
+		if (ct_config_default_path(&def) != 0) {
+			ct_error_clear();	/* no HOME: no config file, not an error */
+			path = NULL;
+		} else
+			path = def;
+	}
+	r = path != NULL && *path != '\0' ? ct_config_load(&config, path) : 0;
+	free(def);
+	if (r != 0)
+		return r;
+	if (cli.db_path == NULL && env_value("CREDTRAIL_DB") == NULL)
+		cli.db_path = config.db;
+	if ((cli.prefix = env_value("CREDTRAIL_PREFIX")) == NULL &&
+	    (cli.prefix = config.prefix) == NULL)
+		cli.prefix = "ironclaw";
+	if ((cli.sign = env_value("CREDTRAIL_SIGN")) == NULL)
+		cli.sign = config.sign;
+	if ((cli.upstream_dns = env_value("CREDTRAIL_UPSTREAM_DNS")) == NULL)
+		cli.upstream_dns = config.upstream_dns;
+	cli.allow = (const char *const *)config.allow;
+	cli.nallow = config.nallow;
+	return 0;
 }
 
 struct ct_store *
@@ -124,6 +174,21 @@ cli_usage_error(const char *fmt, ...)
 }
 
 int
+cli_default_list(struct strlist *l, const char *const *v, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	if ((l->v = calloc(n, sizeof(*l->v))) == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		l->v[i] = v[i];
+	l->n = n;
+	return 0;
+}
+
+int
 cli_print_json(json_t *v)
 {
 	if (json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
@@ -162,10 +227,13 @@ main(int argc, char **argv)
 	}
 	for (c = commands; c->name != NULL; c++) {
 		if (strcmp(c->name, argv[i]) == 0) {
+			if ((rc = load_config()) != 0)
+				return cli_fail(rc);
 			cli.cmdname = c->name;
 			rc = c->fn(argc - i, argv + i);
 			ct_store_close(cli.store);
 			cli.store = NULL;
+			ct_config_release(&config);
 			if (fflush(stdout) != 0 && rc == CLI_OK)
 				rc = cli_error("cannot write output");
 			return rc;
