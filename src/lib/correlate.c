@@ -22,6 +22,7 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include "lib/actionmap.h"
 #include "lib/attest.h"
 #include "lib/correlate.h"
 #include "lib/dsse.h"
@@ -1664,6 +1665,30 @@ cmp_ev_ip(const void *a, const void *b)
 	return (*x)->id < (*y)->id ? -1 : (*x)->id > (*y)->id;
 }
 
+
+/*
+ * The IAM action(s) an AWS event stands for, from the policy module's one table (the
+ * request is not read here, so actions that depend on a request parameter are left out).
+ */
+static int
+iam_actions(struct ct_corr_event *e)
+{
+	struct ct_am_result res;
+	size_t k;
+	int r;
+
+	e->niam = 0;
+	if ((r = ct_actionmap_aws(NULL, e->service, e->action, NULL, &res)) != 0)
+		return r;
+	for (k = 0; k < res.n && e->niam < 2; k++) {
+		if (res.perm[k].flags & (CT_AM_DEPENDENT | CT_AM_CONDITIONAL))
+			continue;
+		snprintf(e->iam[e->niam++], CT_IAM_ACTION_MAX, "%s", res.perm[k].action);
+	}
+	ct_am_result_release(&res);
+	return 0;
+}
+
 static int
 judge_events(struct work *w)
 {
@@ -1708,10 +1733,11 @@ judge_events(struct work *w)
 		struct ct_corr_event *e = &c->events[i];
 		int64_t exp = 0;
 
-		if (ct_endpoint_is_data_event(e->provider, e->service, e->action))
+		if (ct_actionmap_is_data_event(e->provider, e->service, e->action))
 			e->flags |= CT_EVF_DATA_EVENT;
-		if (e->provider != NULL && strcmp(e->provider, "aws") == 0)
-			e->niam = ct_endpoint_iam_actions(e->service, e->action, e->iam, 2);
+		if (e->provider != NULL && strcmp(e->provider, "aws") == 0 &&
+		    (r = iam_actions(e)) != 0)
+			return r;
 		if (e->role != CT_ROLE_USE || !e->has_time)
 			continue;
 		if (e->source_ip != NULL && c->negress_ips > 0 &&
@@ -1974,15 +2000,15 @@ evaluate_scope(struct work *w, size_t ci)
 
 		used = 0;
 		for (k = 0; k < json_array_size(cr->used) && !used; k++)
-			used = ct_iam_wildcard_match(pat, json_string_value(json_array_get(
-			    cr->used, k)));
+			used = ct_am_wildcard_match(pat, json_string_value(json_array_get(
+			    cr->used, k)), 1);
 		if (used)
 			continue;
 		if (!cr->logs_cover) {
 			snprintf(reason, sizeof(reason), "CloudTrail is complete only until %s, "
 			    "before the credential's expiry (+ delivery window)", until);
 			r = add_undetermined(cr->undetermined, pat, reason);
-		} else if (ct_endpoint_iam_pattern_has_data(pat) && !data_logged(c, pat)) {
+		} else if (ct_actionmap_pattern_has_data(pat) && !data_logged(c, pat)) {
 			r = add_undetermined(cr->undetermined, pat, "data events are not known to "
 			    "be logged for this service (no data event seen; --data-events-logged "
 			    "to declare it)");

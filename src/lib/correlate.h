@@ -32,6 +32,8 @@
 #ifndef CT_CORRELATE_H
 #define CT_CORRELATE_H
 
+#define CT_IAM_ACTION_MAX 128	/* "service:Action" */
+
 #include <stddef.h>
 #include <stdint.h>
 

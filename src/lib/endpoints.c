@@ -124,37 +124,36 @@ static const char *const gcp_oauth_hosts[] = { "oauth2.googleapis.com", "www.goo
 struct svc {
 	const char *source;		/* eventSource / serviceName */
 	const char *prefix;		/* endpoint prefix of the generic forms; NULL: none */
-	const char *iam;		/* IAM service prefix; NULL: the first label of source */
 	const char *const *hosts;	/* further patterns; NULL: none */
 };
 
 static const struct svc services[] = {
-	{ "s3.amazonaws.com", "s3", NULL, s3_hosts },
-	{ "iam.amazonaws.com", "iam", NULL, iam_hosts },
-	{ "monitoring.amazonaws.com", "monitoring", "cloudwatch", NULL },
-	{ "email.amazonaws.com", "email", "ses", NULL },
-	{ "ses.amazonaws.com", "email", "ses", NULL },
-	{ "ecr.amazonaws.com", "ecr", NULL, ecr_hosts },
-	{ "dynamodb.amazonaws.com", "dynamodb", NULL, ddb_hosts },
-	{ "execute-api.amazonaws.com", NULL, "execute-api", apigw_hosts },
-	{ "apigateway.amazonaws.com", "apigateway", NULL, NULL },
-	{ "sagemaker.amazonaws.com", "sagemaker", NULL, sagemaker_hosts },
-	{ "bedrock.amazonaws.com", "bedrock", NULL, bedrock_hosts },
-	{ "sso.amazonaws.com", "sso", NULL, sso_hosts },
-	{ "elasticmapreduce.amazonaws.com", "elasticmapreduce", NULL, emr_hosts },
-	{ "sqs.amazonaws.com", "sqs", NULL, sqs_hosts },
-	{ "codecommit.amazonaws.com", "codecommit", NULL, codecommit_hosts },
-	{ "iot.amazonaws.com", "iot", NULL, iot_hosts },
-	{ "pricing.amazonaws.com", "pricing", NULL, pricing_hosts },
-	{ "ssm.amazonaws.com", "ssm", NULL, ssm_hosts },
-	{ "es.amazonaws.com", "es", NULL, es_hosts },
-	{ "states.amazonaws.com", "states", NULL, states_hosts },
-	{ "lambda.amazonaws.com", "lambda", NULL, lambda_hosts },
-	{ "storage.googleapis.com", "storage", NULL, gcs_hosts },
-	{ "compute.googleapis.com", "compute", NULL, gcp_www_hosts },
-	{ "bigquery.googleapis.com", "bigquery", NULL, gcp_www_hosts },
-	{ "artifactregistry.googleapis.com", "artifactregistry", NULL, gcp_ar_hosts },
-	{ "oauth2.googleapis.com", "oauth2", NULL, gcp_oauth_hosts },
+	{ "s3.amazonaws.com", "s3", s3_hosts },
+	{ "iam.amazonaws.com", "iam", iam_hosts },
+	{ "monitoring.amazonaws.com", "monitoring", NULL },
+	{ "email.amazonaws.com", "email", NULL },
+	{ "ses.amazonaws.com", "email", NULL },
+	{ "ecr.amazonaws.com", "ecr", ecr_hosts },
+	{ "dynamodb.amazonaws.com", "dynamodb", ddb_hosts },
+	{ "execute-api.amazonaws.com", NULL, apigw_hosts },
+	{ "apigateway.amazonaws.com", "apigateway", NULL },
+	{ "sagemaker.amazonaws.com", "sagemaker", sagemaker_hosts },
+	{ "bedrock.amazonaws.com", "bedrock", bedrock_hosts },
+	{ "sso.amazonaws.com", "sso", sso_hosts },
+	{ "elasticmapreduce.amazonaws.com", "elasticmapreduce", emr_hosts },
+	{ "sqs.amazonaws.com", "sqs", sqs_hosts },
+	{ "codecommit.amazonaws.com", "codecommit", codecommit_hosts },
+	{ "iot.amazonaws.com", "iot", iot_hosts },
+	{ "pricing.amazonaws.com", "pricing", pricing_hosts },
+	{ "ssm.amazonaws.com", "ssm", ssm_hosts },
+	{ "es.amazonaws.com", "es", es_hosts },
+	{ "states.amazonaws.com", "states", states_hosts },
+	{ "lambda.amazonaws.com", "lambda", lambda_hosts },
+	{ "storage.googleapis.com", "storage", gcs_hosts },
+	{ "compute.googleapis.com", "compute", gcp_www_hosts },
+	{ "bigquery.googleapis.com", "bigquery", gcp_www_hosts },
+	{ "artifactregistry.googleapis.com", "artifactregistry", gcp_ar_hosts },
+	{ "oauth2.googleapis.com", "oauth2", gcp_oauth_hosts },
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -393,204 +392,3 @@ ct_endpoint_serves(const struct ct_endpoint_extra *extra, size_t nextra,
 	return svc != NULL && match_list(generic, host, svc);
 }
 
-/* ---- IAM actions ---- */
-
-struct renamed {
-	const char *source;
-	const char *event;
-	const char *action[2];
-};
-
-/* Operations whose IAM action is not "<prefix>:<eventName>" (a few; the policy module has more). */
-static const struct renamed renames[] = {
-	{ "s3.amazonaws.com", "HeadObject", { "s3:GetObject", NULL } },
-	{ "s3.amazonaws.com", "HeadBucket", { "s3:ListBucket", NULL } },
-	{ "s3.amazonaws.com", "ListObjects", { "s3:ListBucket", NULL } },
-	{ "s3.amazonaws.com", "ListObjectsV2", { "s3:ListBucket", NULL } },
-	{ "s3.amazonaws.com", "ListObjectVersions", { "s3:ListBucketVersions", NULL } },
-	{ "s3.amazonaws.com", "ListBuckets", { "s3:ListAllMyBuckets", NULL } },
-	{ "s3.amazonaws.com", "CopyObject", { "s3:GetObject", "s3:PutObject" } },
-	{ "s3.amazonaws.com", "UploadPart", { "s3:PutObject", NULL } },
-	{ "s3.amazonaws.com", "UploadPartCopy", { "s3:GetObject", "s3:PutObject" } },
-	{ "s3.amazonaws.com", "CreateMultipartUpload", { "s3:PutObject", NULL } },
-	{ "s3.amazonaws.com", "CompleteMultipartUpload", { "s3:PutObject", NULL } },
-	{ "s3.amazonaws.com", "DeleteObjects", { "s3:DeleteObject", NULL } },
-	{ "s3.amazonaws.com", "ListParts", { "s3:ListMultipartUploadParts", NULL } },
-	{ "s3.amazonaws.com", "GetBucketLifecycle", { "s3:GetLifecycleConfiguration", NULL } },
-	{ "s3.amazonaws.com", "PutBucketLifecycle", { "s3:PutLifecycleConfiguration", NULL } },
-	{ "lambda.amazonaws.com", "Invoke", { "lambda:InvokeFunction", NULL } },
-	{ "lambda.amazonaws.com", "InvokeAsync", { "lambda:InvokeFunction", NULL } },
-};
-
-/* Length of `name` without an API version suffix ("20150331", "20150331v2", "2020_05_31"). */
-static size_t
-strip_version(const char *name)
-{
-	size_t n = strlen(name), i = n, d;
-
-	if (i >= 2 && isdigit((unsigned char)name[i - 1])) {
-		/* "v<digits>" */
-		size_t j = i;
-
-		while (j > 0 && isdigit((unsigned char)name[j - 1]))
-			j--;
-		if (j > 0 && name[j - 1] == 'v')
-			i = j - 1;
-	}
-	if (i >= 10 && name[i - 3] == '_' && name[i - 6] == '_') {
-		for (d = i - 10; d < i; d++)
-			if (d != i - 3 && d != i - 6 && !isdigit((unsigned char)name[d]))
-				break;
-		if (d == i && i > 10)
-			return i - 10;
-	}
-	if (i >= 8) {
-		for (d = i - 8; d < i; d++)
-			if (!isdigit((unsigned char)name[d]))
-				break;
-		if (d == i && i > 8)
-			return i - 8;
-	}
-	return n;
-}
-
-int
-ct_endpoint_iam_actions(const char *event_source, const char *event_name,
-    char out[][CT_IAM_ACTION_MAX], int max)
-{
-	const struct svc *s;
-	const char *prefix;
-	char buf[64];
-	size_t i, n;
-	int k = 0, j;
-
-	if (event_source == NULL || event_name == NULL || max <= 0 || *event_name == '\0')
-		return 0;
-	for (i = 0; i < NELEM(renames); i++) {
-		if (strcasecmp(renames[i].source, event_source) == 0 &&
-		    strcmp(renames[i].event, event_name) == 0) {
-			for (j = 0; j < 2 && renames[i].action[j] != NULL && k < max; j++)
-				snprintf(out[k++], CT_IAM_ACTION_MAX, "%s", renames[i].action[j]);
-			return k;
-		}
-	}
-	if ((s = find_svc(event_source)) != NULL && s->iam != NULL)
-		prefix = s->iam;
-	else if ((prefix = first_label(event_source, AWS_SUFFIX, buf, sizeof(buf))) == NULL)
-		return 0;
-	n = strip_version(event_name);
-	if ((size_t)snprintf(out[0], CT_IAM_ACTION_MAX, "%s:%.*s", prefix, (int)n, event_name) >=
-	    CT_IAM_ACTION_MAX)
-		return 0;
-	return 1;
-}
-
-/* ---- data events ---- */
-
-struct data_ev {
-	const char *source;
-	const char *const *names;	/* NULL: every event of the source */
-};
-
-static const char *const s3_data[] = {
-	"GetObject", "PutObject", "DeleteObject", "DeleteObjects", "HeadObject", "CopyObject",
-	"UploadPart", "UploadPartCopy", "CreateMultipartUpload", "CompleteMultipartUpload",
-	"AbortMultipartUpload", "ListParts", "GetObjectAcl", "PutObjectAcl", "GetObjectTagging",
-	"PutObjectTagging", "DeleteObjectTagging", "GetObjectAttributes", "RestoreObject",
-	"SelectObjectContent", "ListObjects", "ListObjectsV2", "ListObjectVersions",
-	"GetObjectRetention", "PutObjectRetention", "GetObjectLegalHold", "PutObjectLegalHold",
-	"GetObjectTorrent", NULL
-};
-static const char *const lambda_data[] = { "Invoke", "InvokeAsync", NULL };
-static const char *const ddb_data[] = {
-	"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem",
-	"BatchWriteItem", "TransactGetItems", "TransactWriteItems", "ExecuteStatement",
-	"BatchExecuteStatement", "ExecuteTransaction", NULL
-};
-static const char *const sns_data[] = { "Publish", "PublishBatch", NULL };
-
-static const struct data_ev data_events[] = {
-	{ "s3.amazonaws.com", s3_data },
-	{ "lambda.amazonaws.com", lambda_data },
-	{ "dynamodb.amazonaws.com", ddb_data },
-	{ "sns.amazonaws.com", sns_data },
-	{ "s3-object-lambda.amazonaws.com", NULL },
-};
-
-/* IAM actions whose calls are logged as data events. */
-static const char *const data_actions[] = {
-	"s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAcl", "s3:GetObjectVersionAcl",
-	"s3:GetObjectTagging", "s3:GetObjectAttributes", "s3:GetObjectRetention",
-	"s3:GetObjectLegalHold", "s3:GetObjectTorrent", "s3:PutObject", "s3:PutObjectAcl",
-	"s3:PutObjectTagging", "s3:PutObjectRetention", "s3:PutObjectLegalHold",
-	"s3:DeleteObject", "s3:DeleteObjectVersion", "s3:DeleteObjectTagging", "s3:ListBucket",
-	"s3:ListBucketVersions", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload",
-	"s3:RestoreObject", "lambda:InvokeFunction", "dynamodb:GetItem", "dynamodb:PutItem",
-	"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:Scan",
-	"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:PartiQLSelect",
-	"dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete",
-	"sns:Publish", "s3-object-lambda:GetObject", "s3-object-lambda:PutObject",
-};
-
-int
-ct_endpoint_is_data_event(const char *provider, const char *service, const char *action)
-{
-	const char *const *n;
-	size_t i;
-
-	if (provider == NULL || service == NULL || strcmp(provider, "aws") != 0)
-		return 0;
-	for (i = 0; i < NELEM(data_events); i++) {
-		if (strcasecmp(data_events[i].source, service) != 0)
-			continue;
-		if (data_events[i].names == NULL)
-			return 1;
-		if (action == NULL)
-			return 0;
-		for (n = data_events[i].names; *n != NULL; n++)
-			if (strcmp(*n, action) == 0)
-				return 1;
-		return 0;
-	}
-	return 0;
-}
-
-int
-ct_iam_wildcard_match(const char *p, const char *s)
-{
-	const char *star = NULL, *ss = NULL;
-
-	/* iterative glob with one backtrack point: linear in practice */
-	while (*s != '\0') {
-		if (*p == '*') {
-			star = p++;
-			ss = s;
-		} else if (*p == '?' || tolower((unsigned char)*p) == tolower((unsigned char)*s)) {
-			p++;
-			s++;
-		} else if (star != NULL) {
-			p = star + 1;
-			s = ++ss;
-		} else {
-			return 0;
-		}
-	}
-	while (*p == '*')
-		p++;
-	return *p == '\0';
-}
-
-int
-ct_endpoint_iam_pattern_has_data(const char *pattern)
-{
-	size_t i;
-
-	if (pattern == NULL)
-		return 0;
-	if (strncasecmp(pattern, "s3-object-lambda:", 17) == 0)
-		return 1;
-	for (i = 0; i < NELEM(data_actions); i++)
-		if (ct_iam_wildcard_match(pattern, data_actions[i]))
-			return 1;
-	return 0;
-}

@@ -1,11 +1,13 @@
 /*
- * endpoints.h - which network host names serve which provider service, and which IAM action
- * a provider event stands for: the data tables behind the egress correlation of a report.
+ * endpoints.h - which network host names serve which provider service: the data table
+ * behind the egress correlation of a report.  Which IAM action an event stands for is the
+ * policy module's one action table (actionmap.h).
  *
  * A provider event names its service (CloudTrail eventSource "s3.amazonaws.com", GCP
  * serviceName "storage.googleapis.com"); the agent's connections name hosts (the DNS names
  * the DNS proxy saw resolve to the address).  A connection can carry an event only when its
- * host is one of the service's endpoints.  The table (endpoints.c) lists, per service, host
+ * host is one of the service's endpoints.  Which IAM action an event stands for is not here:
+ * that is the one action table of the policy module (actionmap.h).  The table (endpoints.c) lists, per service, host
  * patterns for its global, regional, FIPS, dual-stack, VPC-endpoint and (S3) virtual-host
  * forms; services missing from the table get the generic forms of their provider.
  *
@@ -22,8 +24,6 @@
 #define CT_ENDPOINTS_H
 
 #include <stddef.h>
-
-#define CT_IAM_ACTION_MAX 128
 
 /* A mapping the user adds (`credtrail report --endpoint SERVICE=PATTERN`). */
 struct ct_endpoint_extra {
@@ -48,31 +48,5 @@ int ct_endpoint_known(const struct ct_endpoint_extra *extra, size_t nextra,
 /* Does `host` serve `service` of `provider`?  1 or 0. */
 int ct_endpoint_serves(const struct ct_endpoint_extra *extra, size_t nextra,
     const char *provider, const char *service, const char *host);
-
-/*
- * The IAM action(s) a CloudTrail event needs: eventSource "monitoring.amazonaws.com" +
- * eventName "PutMetricData" -> "cloudwatch:PutMetricData"; API version suffixes dropped
- * (Lambda's "GetFunction20150331v2"); the few renamed operations this table knows
- * (s3 HeadObject -> s3:GetObject, CopyObject -> s3:GetObject and s3:PutObject).  Writes up
- * to `max` actions of CT_IAM_ACTION_MAX bytes each and returns how many (0: not an AWS
- * service name this can map).
- */
-int ct_endpoint_iam_actions(const char *event_source, const char *event_name,
-    char out[][CT_IAM_ACTION_MAX], int max);
-
-/*
- * Is this event a CloudTrail *data* event (S3 object operations, Lambda Invoke, DynamoDB
- * item operations, ...), which trails do not log unless data events are turned on?
- */
-int ct_endpoint_is_data_event(const char *provider, const char *service, const char *action);
-
-/*
- * Can an IAM action pattern ("s3:GetObject", "s3:*", "s3:Get*", "*") cover an action whose
- * calls are data events?  Then "never used" needs data events to be logged.
- */
-int ct_endpoint_iam_pattern_has_data(const char *pattern);
-
-/* Case-insensitive IAM wildcard match ('*' any run, '?' one character).  1 or 0. */
-int ct_iam_wildcard_match(const char *pattern, const char *action);
 
 #endif
