@@ -22,6 +22,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,6 +159,14 @@ struct ct_run {
 	struct ct_dnsproxy_stats dstats;
 	int have_dstats;
 	int kill_failed;
+
+	/* attach mode (watch) and the agent's timeout */
+	int attach;
+	int stop;			/* attach: end the loop */
+	const char *stop_why;
+	int timed_out;
+	int64_t term_until_us;		/* timeout: SIGKILL after this */
+	int hard_killed;
 };
 
 /* ---- small helpers ---- */
@@ -383,7 +392,8 @@ bind_int(sqlite3_stmt *s, int i, json_t *o, const char *key)
 }
 
 static int
-db_insert(struct ct_run *r, json_t *ev, int64_t time_us, int64_t open_us, int64_t close_us)
+db_insert_for(struct ct_run *r, const char *run_id, json_t *ev, int64_t time_us,
+    int64_t open_us, int64_t close_us)
 {
 	sqlite3_stmt *s = r->ins;
 	json_t *names;
@@ -400,7 +410,7 @@ db_insert(struct ct_run *r, json_t *ev, int64_t time_us, int64_t open_us, int64_
 	}
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
-	sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 1, run_id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 2, time_us);
 	bind_text(s, 3, ev, "type");
 	bind_int(s, 4, ev, "pid");
@@ -431,6 +441,21 @@ db_insert(struct ct_run *r, json_t *ev, int64_t time_us, int64_t open_us, int64_
 	if (++r->tx_rows >= DB_BATCH_EVENTS)
 		return db_flush(r);
 	return 0;
+}
+
+static int
+db_insert(struct ct_run *r, json_t *ev, int64_t time_us, int64_t open_us, int64_t close_us)
+{
+	return db_insert_for(r, r->id, ev, time_us, open_us, close_us);
+}
+
+/* connect, sendmsg, close, sock_create and dns go to the ledger's net_events */
+static int
+is_net_type(const char *type)
+{
+	return type != NULL && (strcmp(type, "connect") == 0 || strcmp(type, "sendmsg") == 0 ||
+	    strcmp(type, "close") == 0 || strcmp(type, "sock_create") == 0 ||
+	    strcmp(type, "dns") == 0);
 }
 
 /* Count a destination in the summary under its first name, or its address. */
@@ -475,9 +500,8 @@ summary_denial(struct ct_run *r, json_t *ev)
 static int
 sink_locked(struct ct_run *r, json_t *ev, int64_t time_us, int64_t open_us, int64_t close_us)
 {
-	const char *type = json_string_value(json_object_get(ev, "type"));
-	const char *verdict = json_string_value(json_object_get(ev, "verdict"));
-	int rc = 0, net;
+	const char *type, *verdict;
+	int rc = 0;
 
 	if (ev == NULL)
 		return ct_error(CT_ERR_NOMEM, "out of memory");
@@ -485,13 +509,20 @@ sink_locked(struct ct_run *r, json_t *ev, int64_t time_us, int64_t open_us, int6
 		json_decref(ev);
 		return r->sink_err;
 	}
+	if (r->p.hooks != NULL && r->p.hooks->route != NULL &&
+	    (rc = r->p.hooks->route(r->p.hook_arg, r, ev, time_us, open_us, close_us)) != 0) {
+		/* taken by the hook (a sub-run's), or the hook failed */
+		json_decref(ev);
+		if (rc < 0)
+			r->sink_err = rc;
+		return rc < 0 ? rc : 0;
+	}
+	type = json_string_value(json_object_get(ev, "type"));
+	verdict = json_string_value(json_object_get(ev, "verdict"));
 	if (r->log != NULL && (rc = ct_evlog_append(r->log, ev)) != 0)
 		goto out;
 	r->nrecords++;
-	net = type != NULL && (strcmp(type, "connect") == 0 || strcmp(type, "sendmsg") == 0 ||
-	    strcmp(type, "close") == 0 || strcmp(type, "sock_create") == 0 ||
-	    strcmp(type, "dns") == 0);
-	if (net && (rc = db_insert(r, ev, time_us, open_us, close_us)) != 0)
+	if (is_net_type(type) && (rc = db_insert(r, ev, time_us, open_us, close_us)) != 0)
 		goto out;
 	if (verdict != NULL && strcmp(verdict, "deny") == 0)
 		summary_denial(r, ev);
@@ -748,8 +779,31 @@ on_net_event(struct ct_run *r, const struct ct_mon_net *e)
 	return sink(r, ev, t, open_us, close_us);
 }
 
+/* The argument bytes of an exec (NUL-separated strings) as a JSON array of strings. */
+static json_t *
+exec_argv(const struct ct_mon_exec *x)
+{
+	json_t *a = json_array();
+	char buf[CT_MON_ARGS_LEN + 1];
+	size_t n = x->args_len < CT_MON_ARGS_LEN ? x->args_len : CT_MON_ARGS_LEN, i, start;
+
+	if (a == NULL)
+		return NULL;
+	memcpy(buf, x->args, n);
+	buf[n] = '\0';
+	for (i = start = 0; i <= n; i++) {
+		if (buf[i] != '\0')
+			continue;
+		/* a cut argument area ends without its NUL: the last string is partial */
+		if (i > start || i < n)
+			json_array_append_new(a, jstr(buf + start));
+		start = i + 1;
+	}
+	return a;
+}
+
 static int
-on_proc_event(struct ct_run *r, const struct ct_mon_proc *e)
+on_proc_event(struct ct_run *r, const struct ct_mon_proc *e, size_t len)
 {
 	const struct ct_mon_hdr *h = &e->h;
 	int64_t t = ct_monitor_wall_us(r->mon, h->ts_ns);
@@ -795,6 +849,13 @@ on_proc_event(struct ct_run *r, const struct ct_mon_proc *e)
 		a0[CT_MON_ARG_LEN] = '\0';
 		json_object_set_new(ev, "filename", jstr(fn));
 		json_object_set_new(ev, "argv0", jstr(a0));
+		if (r->p.exec_args && len >= sizeof(struct ct_mon_exec)) {
+			const struct ct_mon_exec *x = (const struct ct_mon_exec *)e;
+
+			json_object_set_new(ev, "argv", exec_argv(x));
+			if (x->args_total > x->args_len)
+				json_object_set_new(ev, "argv_truncated", json_true());
+		}
 	} else if (ev != NULL && h->type == CT_MON_EXIT) {
 		if (WIFSIGNALED(e->exit_code))
 			json_object_set_new(ev, "signal", json_integer(WTERMSIG(e->exit_code)));
@@ -866,7 +927,7 @@ on_bpf_record(void *arg, const void *rec, size_t len)
 	case CT_MON_EXIT:
 		if (len < sizeof(struct ct_mon_proc))
 			return 0;
-		return on_proc_event(r, rec);
+		return on_proc_event(r, rec, len);
 	}
 	return 0;
 }
@@ -889,6 +950,17 @@ on_dns_event(const struct ct_dns_event *dev, void *arg)
 	}
 	/* the ledger row: the name in names, verdict as the proxy decided */
 	json_object_set_new(ev, "names", json_pack("[s]", dev->qname));
+	if (r->mon != NULL && r->p.dns_clients) {
+		/* who asked: the monitor noted the client socket's port before it sent */
+		uint32_t cpid;
+		uint64_t cookie;
+
+		if (ct_monitor_dns_client(r->mon, dev->proto, dev->client_port, &cpid,
+		    &cookie) == 0)
+			json_object_set_new(ev, "pid", json_integer(cpid));
+		else
+			ct_error_clear();
+	}
 	pthread_mutex_lock(&r->mu);
 	for (i = 0; i < dev->nanswers; i++) {
 		const struct ct_dns_answer *x = &dev->answers[i];
@@ -1313,6 +1385,53 @@ start_dns(struct ct_run *r)
 	return 0;
 }
 
+/*
+ * Attach mode: the watched processes may live in a network namespace of their own (a
+ * container's), where the redirected DNS lands on that namespace's loopback.  So the proxy
+ * is started from inside it: its sockets, and the threads it creates (which forward to the
+ * upstream), belong to that namespace; this thread goes back to ours at once.
+ */
+static int
+start_dns_in_netns(struct ct_run *r)
+{
+	char path[64];
+	struct stat a, b;
+	int target = -1, self = -1, rc;
+
+	if (r->p.netns_pid <= 0)
+		return start_dns(r);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)r->p.netns_pid);
+	if ((target = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    (self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
+	    fstat(target, &a) != 0 || fstat(self, &b) != 0) {
+		rc = ct_error(CT_ERR_SYSTEM, "cannot open the network namespace of process %d",
+		    (int)r->p.netns_pid);
+		goto out;
+	}
+	if (a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+		rc = start_dns(r);
+		goto out;
+	}
+	if (setns(target, CLONE_NEWNET) != 0) {
+		rc = ct_error(CT_ERR_SYSTEM, "cannot enter the network namespace of process %d",
+		    (int)r->p.netns_pid);
+		goto out;
+	}
+	rc = start_dns(r);
+	if (setns(self, CLONE_NEWNET) != 0) {
+		/* never carry on from the wrong namespace */
+		ct_dnsproxy_stop(r->px);
+		r->px = NULL;
+		rc = ct_error(CT_ERR_SYSTEM, "cannot return to our network namespace");
+	}
+ out:
+	if (target >= 0)
+		close(target);
+	if (self >= 0)
+		close(self);
+	return rc;
+}
+
 static int
 load_cidr(const struct ct_netrule *rule, void *arg)
 {
@@ -1335,6 +1454,9 @@ start_ebpf(struct ct_run *r)
 	mp.wakeup_bytes = WAKEUP_BYTES;
 	mp.on_event = on_bpf_record;
 	mp.arg = r;
+	mp.exec_args = r->p.exec_args;
+	mp.dns_clients = r->p.dns_clients && r->px != NULL;
+	mp.guard = r->attach && r->p.enforce && r->p.guard;
 	if (r->px != NULL) {
 		uint16_t port = ct_dnsproxy_port(r->px);
 
@@ -1491,7 +1613,8 @@ db_end_run(struct ct_run *r)
 		goto out;
 	}
 	sqlite3_bind_int64(s, 1, r->end_us);
-	sqlite3_bind_int(s, 2, ct_run_exit_status(r));
+	if (!r->attach)
+		sqlite3_bind_int(s, 2, ct_run_exit_status(r));
 	sqlite3_bind_text(s, 3, dj, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 4, is_complete(r));
 	sqlite3_bind_text(s, 5, r->id, -1, SQLITE_STATIC);
@@ -1517,7 +1640,7 @@ start_event(struct ct_run *r)
 	for (i = 0; r->p.argv[i] != NULL; i++)
 		json_array_append_new(argv, json_string(r->p.argv[i]));
 	ct_time_fmt(r->start_us, 1, ts, sizeof(ts));
-	ev = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:o, s:s, s:I, s:s, s:s, s:s, s:s?, s:s?,"
+	ev = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:o, s:s?, s:I, s:s, s:s, s:s, s:s?, s:s?,"
 	    " s:i}",
 	    "time", ts, "type", "start", "run", r->id, "task", r->p.task_id,
 	    "class", r->p.task_class, "argv", argv, "user", r->user, "uid", (json_int_t)r->uid,
@@ -1527,6 +1650,15 @@ start_event(struct ct_run *r)
 	    "pid", (int)r->pid);
 	if (ev != NULL && r->fallback_reason != NULL)
 		json_object_set_new(ev, "fallback_reason", json_string(r->fallback_reason));
+	if (ev != NULL && r->attach) {
+		/* no agent of ours: no pid, no user */
+		json_object_del(ev, "pid");
+		json_object_del(ev, "uid");
+		json_object_del(ev, "user");
+		json_object_set_new(ev, "attached", json_true());
+		if (r->p.enforce && r->p.guard)
+			json_object_set_new(ev, "guard", json_true());
+	}
 	if (ev != NULL && r->p.policy != NULL) {
 		json_t *rules = json_array();
 
@@ -1651,6 +1783,128 @@ absolute_path(const char *p, char **out)
 	return *out != NULL ? 0 : ct_error(CT_ERR_NOMEM, "out of memory");
 }
 
+/* ---- attach mode: what was in the cgroup before us ---- */
+
+struct present {
+	pid_t pid;
+	pid_t ppid;
+	unsigned long long start;	/* clock ticks after boot */
+};
+
+static int
+cmp_present(const void *a, const void *b)
+{
+	const struct present *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/* ppid and start time from /proc/PID/stat; -1 when the process is gone */
+static int
+read_proc_start(pid_t pid, pid_t *ppid, unsigned long long *start)
+{
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd, pp;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* comm may hold anything: fields are counted after the last ')' */
+	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %*c %d %*d %*d %*d %*d %*u %*u"
+	    " %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &pp, start) != 2)
+		return -1;
+	*ppid = (pid_t)pp;
+	return 0;
+}
+
+/* /proc/PID/cmdline (the first 4 KiB) as a JSON array of strings */
+static json_t *
+read_proc_argv(pid_t pid)
+{
+	char path[64], buf[4097];
+	ssize_t n;
+	size_t i, start;
+	json_t *a;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return json_null();
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0 || (a = json_array()) == NULL)
+		return json_null();
+	buf[n] = '\0';
+	for (i = start = 0; i <= (size_t)n; i++) {
+		if (buf[i] != '\0')
+			continue;
+		if (i > start || i < (size_t)n)
+			json_array_append_new(a, jstr(buf + start));
+		start = i + 1;
+	}
+	return a;
+}
+
+/*
+ * One "present" event per process already in the watched cgroup, parents before children
+ * (by start time).  The BPF programs are attached before the cgroup is read, so a process
+ * born after that has a fork event (and may be listed twice), and none falls between.
+ */
+static int
+record_present(struct ct_run *r)
+{
+	struct present *v = NULL;
+	pid_t *pids = NULL;
+	size_t n = 0, i, m = 0;
+	int rc;
+
+	if ((rc = ct_cgroup_pids(&r->cg, &pids, &n)) != 0)
+		return rc;
+	if (n > 0 && (v = calloc(n, sizeof(*v))) == NULL) {
+		free(pids);
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	}
+	for (i = 0; i < n; i++)
+		if (read_proc_start(pids[i], &v[m].ppid, &v[m].start) == 0)
+			v[m++].pid = pids[i];
+	free(pids);
+	qsort(v, m, sizeof(*v), cmp_present);
+	for (i = 0, rc = 0; i < m && rc == 0; i++) {
+		char comm[32], path[64];
+		struct proc_ent *pe;
+		struct stat st;
+		uint32_t uid = 0;
+		json_t *ev;
+
+		read_proc_comm(v[i].pid, comm, sizeof(comm));
+		snprintf(path, sizeof(path), "/proc/%d", (int)v[i].pid);
+		if (stat(path, &st) == 0)
+			uid = st.st_uid;
+		pthread_mutex_lock(&r->mu);
+		if ((pe = proc_find(r, v[i].pid, 1)) != NULL) {
+			pe->ppid = v[i].ppid;
+			if (pe->exe == NULL)
+				pe->exe = read_proc_exe(v[i].pid);
+		}
+		ev = event_base(r, "present", ct_now_us(), v[i].pid, v[i].ppid, v[i].pid, uid,
+		    comm, pe != NULL ? pe->exe : NULL);
+		if (ev != NULL && r->p.exec_args)
+			json_object_set_new(ev, "argv", read_proc_argv(v[i].pid));
+		rc = sink_locked(r, ev, ct_now_us(), 0, 0);
+		pthread_mutex_unlock(&r->mu);
+	}
+	free(v);
+	return rc;
+}
+
 int
 ct_run_start(struct ct_run **out, const struct ct_run_params *p)
 {
@@ -1661,6 +1915,8 @@ ct_run_start(struct ct_run **out, const struct ct_run_params *p)
 	*out = NULL;
 	if (p->argv == NULL || p->argv[0] == NULL)
 		return ct_error(CT_ERR_INVALID, "no command to run");
+	if (p->attach_cgroup != NULL && (p->backend == CT_RUN_BACKEND_SECCOMP || geteuid() != 0))
+		return ct_error(CT_ERR_PERM, "watching a cgroup needs root (the eBPF monitor)");
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return ct_error(CT_ERR_NOMEM, "out of memory");
 	r->p = *p;
@@ -1679,7 +1935,8 @@ ct_run_start(struct ct_run **out, const struct ct_run_params *p)
 	    (rc = random_hex(span, 8)) != 0)
 		goto out;
 	snprintf(r->traceparent, sizeof(r->traceparent), "00-%s-%s-01", trace, span);
-	if ((rc = resolve_user(r)) != 0)
+	r->attach = p->attach_cgroup != NULL;
+	if (!r->attach && (rc = resolve_user(r)) != 0)
 		goto out;
 
 	/* the backend: eBPF needs root (CAP_BPF, CAP_SYS_ADMIN for cgroup attach) */
@@ -1712,7 +1969,12 @@ ct_run_start(struct ct_run **out, const struct ct_run_params *p)
 
 	/* the cgroup (and its watchdog) first: everything else attaches to it */
 	snprintf(cgname, sizeof(cgname), "credtrail-%s", r->id);
-	if ((rc = ct_cgroup_create(&r->cg, cgname)) == 0) {
+	if (r->attach) {
+		/* someone else's: no watchdog (it would kill it), nothing created */
+		if ((rc = ct_cgroup_open(&r->cg, p->attach_cgroup)) != 0)
+			goto out;
+		r->have_cg = 1;
+	} else if ((rc = ct_cgroup_create(&r->cg, cgname)) == 0) {
 		r->have_cg = 1;
 		if ((rc = start_watchdog(r)) != 0)
 			goto out;
@@ -1727,7 +1989,7 @@ ct_run_start(struct ct_run **out, const struct ct_run_params *p)
 		goto out;
 
 	if (r->backend == CT_RUN_BACKEND_EBPF) {
-		if ((rc = start_dns(r)) != 0) {
+		if ((rc = r->attach ? start_dns_in_netns(r) : start_dns(r)) != 0) {
 			if (p->enforce)
 				goto out;
 			/* audit mode runs on without names; the start event says so */
@@ -1745,14 +2007,25 @@ ct_run_start(struct ct_run **out, const struct ct_run_params *p)
 	r->start_us = ct_now_us();
 	if ((rc = db_begin_run(r)) != 0)
 		goto out;
-	if ((rc = fork_agent(r)) != 0)
-		goto out;
-	if ((rc = start_event(r)) != 0)
-		goto out;
+	if (r->attach) {
+		/* no agent: what is in the cgroup already is recorded as present */
+		r->waited = 1;
+		if ((rc = start_event(r)) != 0 || (rc = record_present(r)) != 0)
+			goto out;
+	} else {
+		if ((rc = fork_agent(r)) != 0)
+			goto out;
+		if ((rc = start_event(r)) != 0)
+			goto out;
+	}
 	*out = r;
 	r = NULL;
 	rc = 0;
  out:
+	if (r != NULL && r->attach && r->mon != NULL) {
+		/* a setup failure leaves no guard behind */
+		ct_monitor_guard_detach(r->mon);
+	}
 	if (r != NULL && r->p.store != NULL && r->ins != NULL) {
 		/* nothing half-written: the run row goes again */
 		sqlite3_stmt *s = NULL;
@@ -1781,6 +2054,13 @@ forward_signal(struct ct_run *r)
 	struct signalfd_siginfo si;
 
 	while (read(r->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (r->attach) {
+			/* no agent to pass it to: the watch ends */
+			r->stop = 1;
+			r->stop_why = si.ssi_signo == SIGINT ? "SIGINT" : si.ssi_signo == SIGTERM ?
+			    "SIGTERM" : si.ssi_signo == SIGHUP ? "SIGHUP" : "SIGQUIT";
+			continue;
+		}
 		/* a terminal's ^C reached the agent already (same process group) */
 		if (si.ssi_code == SI_KERNEL)
 			continue;
@@ -1953,6 +2233,51 @@ kill_leftovers(struct ct_run *r)
 	return rc;
 }
 
+/* Every process of the agent's cgroup (or the agent alone, without one) gets `sig`. */
+static void
+signal_all(struct ct_run *r, int sig)
+{
+	pid_t *pids = NULL;
+	size_t n = 0, i;
+
+	if (r->have_cg && ct_cgroup_pids(&r->cg, &pids, &n) == 0) {
+		for (i = 0; i < n; i++)
+			kill(pids[i], sig);
+		free(pids);
+	} else if (r->have_cg) {
+		ct_error_clear();
+	}
+	if (!r->waited)
+		kill(r->pid, sig);
+}
+
+/* params.timeout_us: SIGTERM to everything when it passes, SIGKILL after the grace */
+static int
+check_timeout(struct ct_run *r)
+{
+	int64_t now = ct_now_us();
+	json_t *ev;
+	char ts[40];
+
+	if (r->p.timeout_us <= 0 || r->waited)
+		return 0;
+	if (!r->timed_out && now - r->start_us >= r->p.timeout_us) {
+		r->timed_out = 1;
+		r->term_until_us = now + (r->p.term_grace_us > 0 ? r->p.term_grace_us : 0);
+		ct_time_fmt(now, 1, ts, sizeof(ts));
+		ev = json_pack("{s:s, s:s, s:I, s:I}", "time", ts, "type", "timeout",
+		    "timeout_us", (json_int_t)r->p.timeout_us, "grace_us",
+		    (json_int_t)r->p.term_grace_us);
+		signal_all(r, SIGTERM);
+		return sink(r, ev, now, 0, 0);
+	}
+	if (r->timed_out && !r->hard_killed && now >= r->term_until_us) {
+		r->hard_killed = 1;
+		signal_all(r, SIGKILL);
+	}
+	return 0;
+}
+
 int
 ct_run_wait(struct ct_run *r)
 {
@@ -1963,19 +2288,42 @@ ct_run_wait(struct ct_run *r)
 	uint8_t root[32];
 	char ts[40];
 
-	while (!r->waited) {
-		if ((rc = pump(r, LOOP_TICK_MS)) != 0)
+	if (r->attach) {
+		const struct ct_run_hooks *h = r->p.hooks;
+
+		while (!r->stop) {
+			const char *why = NULL;
+
+			if ((rc = pump(r, LOOP_TICK_MS)) != 0)
+				goto fail;
+			if (h != NULL && h->tick != NULL &&
+			    (rc = h->tick(r->p.hook_arg, r, ct_now_us(), &why)) != 0) {
+				if (rc < 0)
+					goto fail;
+				r->stop = 1;
+				r->stop_why = why;
+				rc = 0;
+			}
+		}
+	} else {
+		while (!r->waited) {
+			if ((rc = pump(r, LOOP_TICK_MS)) != 0 || (rc = check_timeout(r)) != 0)
+				goto fail;
+		}
+		/* the agent is gone; its descendants may not be */
+		if ((rc = kill_leftovers(r)) != 0)
 			goto fail;
 	}
-	/* the agent is gone; its descendants may not be */
-	if ((rc = kill_leftovers(r)) != 0)
-		goto fail;
 	/* TCP closes come after the processes are gone (FIN handshakes): wait a little */
 	deadline = ct_now_us() + CLOSE_GRACE_US;
 	while (r->mon != NULL && ct_monitor_open_connections(r->mon) > 0 &&
 	    ct_now_us() < deadline)
 		if ((rc = pump(r, 10)) != 0)
 			goto fail;
+	if (r->attach && r->mon != NULL) {
+		/* the watch ends here: nothing more is observed (the guard goes at the end) */
+		ct_monitor_detach(r->mon);
+	}
 	if (r->mon != NULL) {
 		if ((rc = ct_monitor_consume(r->mon)) < 0)
 			goto fail;
@@ -1993,9 +2341,13 @@ ct_run_wait(struct ct_run *r)
 	dns_mark(r);
 	if ((rc = dns_flush(r, 0)) != 0)
 		goto fail;
+	if (r->attach && r->p.hooks != NULL && r->p.hooks->before_end != NULL &&
+	    (rc = r->p.hooks->before_end(r->p.hook_arg, r)) != 0)
+		goto fail;
 	r->end_us = ct_now_us();
-	if (r->have_cg)
+	if (r->have_cg && !r->attach)
 		ct_cgroup_populated(&r->cg, &populated);
+	/* attach mode: the cgroup lives on; the record covers the watch, and it is whole */
 	r->finished = !populated;
 
 	pthread_mutex_lock(&r->mu);
@@ -2011,6 +2363,13 @@ ct_run_wait(struct ct_run *r)
 	    r->open_tcp : 0));
 	if (ev != NULL && r->exec_stage == STAGE_EXEC)
 		json_object_set_new(ev, "exec_error", json_string(strerror(r->exec_errno)));
+	if (ev != NULL && r->attach) {
+		json_object_del(ev, "exit_status");
+		json_object_set_new(ev, "stopped_by", json_string(r->stop_why != NULL ?
+		    r->stop_why : "caller"));
+	}
+	if (ev != NULL && r->timed_out)
+		json_object_set_new(ev, "timed_out", json_true());
 	rc = sink_locked(r, ev, r->end_us, 0, 0);
 	if (rc == 0 && r->log != NULL) {
 		final = json_pack("{s:s, s:O, s:b, s:s?}", "backend",
@@ -2025,14 +2384,23 @@ ct_run_wait(struct ct_run *r)
 	json_decref(d);
 	if (rc != 0)
 		goto fail;
+	if (r->attach) {
+		/* a clean end: the guard goes too, and nothing of ours stays attached */
+		if (r->mon != NULL && (rc = ct_monitor_guard_detach(r->mon)) != 0)
+			return rc;
+		return 0;
+	}
 	if (r->have_cg && ct_cgroup_remove(&r->cg) == 0) {
 		/* the watchdog has nothing left to guard */
 		stop_watchdog(r);
 	}
 	return 0;
  fail:
-	/* the evidence is broken: the agent does not run on without it */
-	if (r->have_cg)
+	/*
+	 * The evidence is broken: the agent does not run on without it.  A watched cgroup is
+	 * not ours to kill; with the guard, its egress stays blocked instead.
+	 */
+	if (r->have_cg && !r->attach)
 		ct_cgroup_kill(&r->cg, KILL_TIMEOUT_MS);
 	return rc;
 }
@@ -2040,6 +2408,10 @@ ct_run_wait(struct ct_run *r)
 int
 ct_run_exit_status(const struct ct_run *r)
 {
+	if (r->attach)
+		return 0;
+	if (r->timed_out && r->exec_stage != STAGE_EXEC)
+		return CT_RUN_EXIT_TIMEOUT;
 	if (r->exec_stage == STAGE_EXEC)
 		return r->exec_errno == ENOENT ? CT_RUN_EXIT_NOTFOUND : CT_RUN_EXIT_NOEXEC;
 	if (!r->waited)
@@ -2145,7 +2517,7 @@ ct_run_summary(struct ct_run *r, json_t **out)
 		    json_object_get(v, "verdict")));
 	ct_time_fmt(r->start_us, 1, st, sizeof(st));
 	ct_time_fmt(r->end_us != 0 ? r->end_us : ct_now_us(), 1, en, sizeof(en));
-	o = json_pack("{s:s, s:s, s:s?, s:O, s:s, s:s, s:s, s:s?, s:s?, s:s, s:s, s:I,"
+	o = json_pack("{s:s, s:s, s:s?, s:O, s:s?, s:s, s:s, s:s?, s:s?, s:s, s:s, s:I,"
 	    " s:i, s:O, s:{s:I, s:O}, s:{s:I, s:I, s:O}, s:I, s:I, s:O, s:O, s:b, s:I,"
 	    " s:s?, s:s}",
 	    "run", r->id, "task", r->p.task_id, "class", r->p.task_class, "argv", argv,
@@ -2169,6 +2541,15 @@ ct_run_summary(struct ct_run *r, json_t **out)
 	if (r->exec_stage == STAGE_EXEC)
 		json_object_set_new(o, "exec_error", json_pack("{s:s, s:s}", "command",
 		    r->exec_what, "error", strerror(r->exec_errno)));
+	if (r->timed_out)
+		json_object_set_new(o, "timed_out", json_true());
+	if (r->attach) {
+		json_object_del(o, "exit_status");
+		json_object_del(o, "user");
+		json_object_set_new(o, "cgroup", json_string(r->cg.path));
+		json_object_set_new(o, "stopped_by", json_string(r->stop_why != NULL ?
+		    r->stop_why : r->finished ? "caller" : "running"));
+	}
 	*out = o;
 	o = NULL;
 	rc = 0;
@@ -2200,6 +2581,30 @@ ct_run_set_attestation(struct ct_run *r, const char *digest)
 	return rc;
 }
 
+int
+ct_run_record(struct ct_run *r, json_t *ev, int64_t time_us)
+{
+	return sink(r, ev, time_us, 0, 0);
+}
+
+int
+ct_run_ledger_event(struct ct_run *r, const char *run_id, json_t *ev, int64_t time_us,
+    int64_t open_us, int64_t close_us)
+{
+	if (!is_net_type(json_string_value(json_object_get(ev, "type"))))
+		return 0;
+	return db_insert_for(r, run_id, ev, time_us, open_us, close_us);
+}
+
+int
+ct_run_drops(struct ct_run *r, uint64_t out[CT_DROP_MAX])
+{
+	memset(out, 0, sizeof(uint64_t) * CT_DROP_MAX);
+	if (r->mon == NULL)
+		return 0;
+	return ct_monitor_drops(r->mon, out);
+}
+
 void
 ct_run_free(struct ct_run *r)
 {
@@ -2226,7 +2631,9 @@ ct_run_free(struct ct_run *r)
 	ct_seccomp_mon_free(r->sm);
 	ct_evlog_free(r->log);
 	if (r->have_cg) {
-		if (ct_cgroup_kill(&r->cg, KILL_TIMEOUT_MS) == 0 && ct_cgroup_remove(&r->cg) == 0)
+		/* a watched cgroup is someone else's: only our descriptor goes */
+		if (!r->attach && ct_cgroup_kill(&r->cg, KILL_TIMEOUT_MS) == 0 &&
+		    ct_cgroup_remove(&r->cg) == 0)
 			stop_watchdog(r);
 		ct_cgroup_release(&r->cg);
 	}

@@ -24,6 +24,12 @@
  * root) or asked for: it sees connect/sendto/sendmsg/sendmmsg only, cannot map DNS names,
  * and is recorded as weaker.
  *
+ * Attach mode (`credtrail watch`, params.attach_cgroup): no agent is started; the same
+ * monitor and DNS proxy are attached to an existing cgroup (a container's), whose processes
+ * are recorded as "present" events, and the run lasts until a signal or the caller's tick
+ * hook stops it.  Nothing in that cgroup is killed or removed; at a clean end the programs
+ * are detached, and at any other end the guard (monitor.h), when asked for, stays.
+ *
  * Every event goes to three places at once: the event log (--events), the ledger's
  * net_events (network events, batched in transactions), and the run summary.
  */
@@ -32,9 +38,12 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
+
+#include "lib/monitor.h"
 
 struct ct_store;
 struct ct_netpolicy;
@@ -49,6 +58,32 @@ enum ct_run_backend {
 #define CT_RUN_EXIT_SETUP	125	/* credtrail could not set up the run */
 #define CT_RUN_EXIT_NOEXEC	126	/* the command exists but cannot be executed */
 #define CT_RUN_EXIT_NOTFOUND	127	/* the command was not found */
+#define CT_RUN_EXIT_TIMEOUT	124	/* params.timeout_us passed; the agent was stopped */
+
+struct ct_run;
+
+/*
+ * Hooks (`credtrail watch` splits one cgroup's events into sub-runs).  All are called on the
+ * thread that runs ct_run_wait(), one at a time.
+ */
+struct ct_run_hooks {
+	/*
+	 * Every event, before it is recorded, with the run's lock held: from here only
+	 * ct_run_ledger_event() and ct_run_drops() may be called on the run.  Return 1 when
+	 * the hook took the event (the run records nothing of it and drops its reference),
+	 * 0 to let the run record it as it now is (the hook may have added members), or a
+	 * negative error, which fails the run.
+	 */
+	int (*route)(void *arg, struct ct_run *r, json_t *ev, int64_t time_us, int64_t open_us,
+	    int64_t close_us);
+	/*
+	 * Attach mode: each turn of the event loop (at least every 100 ms), no lock held.
+	 * 0 goes on, 1 ends the run (*why: a short reason for the end event), negative fails.
+	 */
+	int (*tick)(void *arg, struct ct_run *r, int64_t now_us, const char **why);
+	/* Attach mode: after the last monitor event and before the end event, no lock held. */
+	int (*before_end)(void *arg, struct ct_run *r);
+};
 
 struct ct_run_params {
 	const char *task_id;
@@ -65,9 +100,21 @@ struct ct_run_params {
 	struct ct_store *store;		/* NULL: nothing recorded in a ledger */
 	const char *const *env;		/* extra "NAME=VALUE" for the agent */
 	size_t nenv;
-};
 
-struct ct_run;
+	/* attach mode (see above): argv then only names the run in its records */
+	const char *attach_cgroup;	/* the existing cgroup to watch */
+	pid_t netns_pid;		/* the DNS proxy listens in this process's network
+					 * namespace (and forwards from it); 0: ours */
+	int guard;			/* with enforce: the fail-closed guard (monitor.h) */
+	int exec_args;			/* exec events carry "argv" (the program's arguments) */
+	int dns_clients;		/* dns events carry the "pid" of the asking process */
+	int64_t timeout_us;		/* agent mode: after this long every process of the
+					 * agent's cgroup gets SIGTERM, and SIGKILL when
+					 * term_grace_us more have passed; exit status 124 */
+	int64_t term_grace_us;
+	const struct ct_run_hooks *hooks;	/* NULL: none */
+	void *hook_arg;
+};
 
 /*
  * Set up and start the agent.  On failure nothing is left behind (no cgroup, no process,
@@ -98,6 +145,23 @@ int ct_run_summary(struct ct_run *r, json_t **out);
 
 /* Record the attestation's digest in the run's ledger row. */
 int ct_run_set_attestation(struct ct_run *r, const char *digest);
+
+/*
+ * Append an event of the caller's to the run's log (the reference is stolen), e.g. a marker
+ * that a sub-run began or ended.  Not from a route hook (the lock is held there).
+ */
+int ct_run_record(struct ct_run *r, json_t *ev, int64_t time_us);
+
+/*
+ * From a route hook only: write a network event to the ledger's net_events under another
+ * run's id (a sub-run whose row the caller inserted), batched with the run's own rows.
+ * Events that are not network events are ignored.
+ */
+int ct_run_ledger_event(struct ct_run *r, const char *run_id, json_t *ev, int64_t time_us,
+    int64_t open_us, int64_t close_us);
+
+/* The monitor's lost-event counters so far (all zero without the eBPF backend). */
+int ct_run_drops(struct ct_run *r, uint64_t out[CT_DROP_MAX]);
 
 /* Kill the agent's cgroup now (if still running) and free everything. */
 void ct_run_free(struct ct_run *r);
