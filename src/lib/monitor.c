@@ -583,24 +583,34 @@ ct_monitor_guard_detach(struct ct_monitor *m)
 
 /*
  * A guard program's state: 1 when its tail-call array is empty (its monitor is gone), 0 when
- * a live monitor still holds it, negative on error.
+ * a live monitor still holds it, negative when that cannot be told (taken as alive).
  */
 static int
 guard_orphaned(int prog_fd)
 {
 	struct bpf_prog_info info;
-	uint32_t len = sizeof(info), map_id = 0, key = 0, val;
-	int mfd, r;
+	struct bpf_map_info mi;
+	uint32_t len = sizeof(info), ids[8], key = 0, val, i, mlen;
+	int mfd, r = -1;
 
 	memset(&info, 0, sizeof(info));
-	info.nr_map_ids = 1;
-	info.map_ids = (uint64_t)(uintptr_t)&map_id;
-	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) != 0 || info.nr_map_ids != 1)
+	info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
+	info.map_ids = (uint64_t)(uintptr_t)ids;
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) != 0)
 		return -1;
-	if ((mfd = bpf_map_get_fd_by_id(map_id)) < 0)
-		return -1;
-	r = bpf_map_lookup_elem(mfd, &key, &val) != 0 && errno == ENOENT;
-	close(mfd);
+	for (i = 0; i < info.nr_map_ids && i < sizeof(ids) / sizeof(ids[0]); i++) {
+		if ((mfd = bpf_map_get_fd_by_id(ids[i])) < 0)
+			continue;
+		memset(&mi, 0, sizeof(mi));
+		mlen = sizeof(mi);
+		if (bpf_obj_get_info_by_fd(mfd, &mi, &mlen) == 0 &&
+		    mi.type == BPF_MAP_TYPE_PROG_ARRAY) {
+			r = bpf_map_lookup_elem(mfd, &key, &val) != 0 && errno == ENOENT;
+			close(mfd);
+			break;
+		}
+		close(mfd);
+	}
 	return r;
 }
 
@@ -631,7 +641,7 @@ ct_monitor_guards_find(int cgfd, int detach, unsigned *n)
 				close(fd);
 				continue;
 			}
-			if ((orphan = guard_orphaned(fd)) == 0) {
+			if ((orphan = guard_orphaned(fd)) <= 0) {
 				live = 1;
 			} else {
 				(*n)++;
