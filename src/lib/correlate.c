@@ -270,8 +270,8 @@ fmt_time(int64_t us, char *out, size_t outsz)
 	ct_time_fmt(us, 0, out, outsz);
 }
 
-static const char *
-provider_log_name(const char *provider)
+const char *
+ct_provider_log_name(const char *provider)
 {
 	if (provider == NULL)
 		return "provider";
@@ -1836,13 +1836,13 @@ coverage(struct work *w)
 		fmt_time(cr->expires_us, b, sizeof(b));
 		if (!found)
 			r = sv_addf(&c->incomplete, &c->nincomplete, 1, "no %s events are "
-			    "ingested; credential %s is valid until %s", provider_log_name(prov),
+			    "ingested; credential %s is valid until %s", ct_provider_log_name(prov),
 			    cr->principal, b);
 		else {
 			fmt_time(until, a, sizeof(a));
 			r = sv_addf(&c->incomplete, &c->nincomplete, 1, "%s events are complete "
 			    "only until %s; credential %s is valid until %s",
-			    provider_log_name(prov), a, cr->principal, b);
+			    ct_provider_log_name(prov), a, cr->principal, b);
 		}
 		if (r != 0)
 			return r;
@@ -2457,7 +2457,7 @@ make_findings(struct work *w)
 		}
 		fmt_time(e->time_us, buf, sizeof(buf));
 		if ((r = add_finding(c, CT_SEV_CRITICAL, "unissued-principal", ev,
-		    "%s %s at %s claims the task: %s", provider_log_name(e->provider),
+		    "%s %s at %s claims the task: %s", ct_provider_log_name(e->provider),
 		    ev_what(e), buf, e->note)) != 0)
 			return r;
 	}

@@ -62,6 +62,9 @@ enum ct_severity {
 
 /* "info" "low" "medium" "high" "critical" ("none" for CT_SEV_NONE). */
 const char *ct_severity_name(enum ct_severity s);
+
+/* What a provider's log is called in prose: "aws" -> "CloudTrail", "gcp" -> "Cloud Audit Logs". */
+const char *ct_provider_log_name(const char *provider);
 /* The names above; CT_ERR_INVALID otherwise. */
 int ct_severity_parse(const char *s, enum ct_severity *out);
 

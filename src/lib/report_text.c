@@ -22,26 +22,6 @@
 #define TEXT_MAX (64u * 1024 * 1024)
 
 static const char *
-log_name(const char *provider)
-{
-	if (provider == NULL)
-		return "provider";
-	if (strcmp(provider, "aws") == 0)
-		return "CloudTrail";
-	if (strcmp(provider, "gcp") == 0)
-		return "Cloud Audit Logs";
-	if (strcmp(provider, "vault") == 0)
-		return "Vault audit";
-	if (strcmp(provider, "sshd") == 0)
-		return "sshd";
-	if (strcmp(provider, "k8s") == 0)
-		return "Kubernetes audit";
-	if (strcmp(provider, "ironproxy") == 0)
-		return "IronClaw proxy";
-	return provider;
-}
-
-static const char *
 cred_log(const char *kind)
 {
 	if (strcmp(kind, "aws") == 0)
@@ -158,7 +138,7 @@ ct_report_sentence(const struct ct_corr *c, size_t ci, char **out)
 		goto out;
 	if (nacts > 0) {
 		r = ct_buf_putf(&b, ", correlating to the observed %s event%s ",
-		    mixed ? "provider" : log_name(prov), nacts == 1 ? "" : "s");
+		    mixed ? "provider" : ct_provider_log_name(prov), nacts == 1 ? "" : "s");
 		if (r == 0)
 			r = put_list(&b, acts, nacts);
 	} else if (cr->nuse == 0) {
