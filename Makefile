@@ -118,6 +118,45 @@ fuzz: $(FUZZ_BIN)
 	done
 # ---- end of fuzzing ----
 
+# ---- man pages, bash completion, install (owned by unix) ----
+#   make man             man/*.scd (scdoc sources) -> $(O)/man/*.1
+#   make completion      $(O)/completion/credtrail: the option tables generated from the
+#                        binary's --help (completion/gen) + the function completion/credtrail.bash
+#   make install         $(O)/credtrail (the BPF object is embedded by its skeleton), the man
+#                        pages and the bash completion under $(DESTDIR)$(PREFIX); no service files
+#   make uninstall       removes exactly the files install writes
+PREFIX	    ?= /usr/local
+BINDIR	    ?= $(PREFIX)/bin
+MANDIR	    ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SCDOC	    ?= scdoc
+MAN_SRC	    := $(sort $(wildcard man/*.scd))
+MAN_OUT	    := $(patsubst man/%.scd,$(O)/man/%,$(MAN_SRC))
+
+.PHONY: man completion install uninstall
+man: $(MAN_OUT)
+
+$(O)/man/%: man/%.scd
+	@mkdir -p $(dir $@)
+	$(SCDOC) < $< > $@
+
+completion: $(O)/completion/credtrail
+
+$(O)/completion/credtrail: completion/gen completion/credtrail.bash $(O)/credtrail
+	@mkdir -p $(dir $@)
+	completion/gen $(O)/credtrail completion/credtrail.bash > $@
+
+install: $(O)/credtrail $(MAN_OUT) $(O)/completion/credtrail
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0755 $(O)/credtrail $(DESTDIR)$(BINDIR)/credtrail
+	install -m 0644 $(MAN_OUT) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(O)/completion/credtrail $(DESTDIR)$(BASHCOMPDIR)/credtrail
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/credtrail $(DESTDIR)$(BASHCOMPDIR)/credtrail \
+	    $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN_OUT)))
+# ---- end of man pages, bash completion, install ----
+
 deps:
 	@scripts/install-deps
 
