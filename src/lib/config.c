@@ -189,8 +189,10 @@ ct_config_load(struct ct_config *cfg, const char *path)
 			return 0;
 		return ct_error(CT_ERR_SYSTEM, "cannot read '%s'", path);
 	}
-	if (!S_ISREG(sb.st_mode))
-		return ct_error(CT_ERR_INVALID, "'%s' is not a regular file", path);
+	/* not only regular files: /dev/null is the usual way to say "no configuration" */
+	if (S_ISDIR(sb.st_mode))
+		return ct_error(CT_ERR_INVALID, "'%s' is a directory, not a configuration file",
+		    path);
 	if ((r = ct_read_file(path, CT_CONFIG_MAX_BYTES, &text, &len)) != 0)
 		goto out;
 	if ((r = ct_config_parse(cfg, path, (const char *)text, len)) != 0)
