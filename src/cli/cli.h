@@ -134,6 +134,8 @@ int cmd_verify(int argc, char **argv);
 int cmd_prove(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 

@@ -39,6 +39,8 @@ static const struct command commands[] = {
 	{ "prove", cmd_prove, "print an inclusion proof of one event log record" },
 	{ "ingest", cmd_ingest, "read provider audit logs into the store, normalised" },
 	{ "run", cmd_run, "run an agent under the egress monitor (audit or enforce)" },
+	{ "watch", cmd_watch, "attach the egress monitor to a container's cgroup; sub-runs" },
+	{ "exec", cmd_exec, "ironclaw-exec drop-in: a command under the monitor, nonce as task" },
 	{ "report", cmd_report, "correlate a task's credentials, provider logs and egress" },
 	{ "policy", cmd_policy, "granted vs used permissions; suggest a tighter policy per class" },
 	{ NULL, NULL, NULL }

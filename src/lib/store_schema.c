@@ -10,5 +10,6 @@ const struct ct_schema_component *const ct_schema_components[] = {
 	&ct_schema_ingest,
 	&ct_schema_runs,
 	&ct_schema_policy,
+	&ct_schema_watch,
 	NULL
 };

@@ -16,5 +16,6 @@ extern const struct ct_schema_component ct_schema_ledger;
 extern const struct ct_schema_component ct_schema_ingest;
 extern const struct ct_schema_component ct_schema_runs;
 extern const struct ct_schema_component ct_schema_policy;
+extern const struct ct_schema_component ct_schema_watch;
 
 #endif
