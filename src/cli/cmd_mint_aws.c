@@ -25,6 +25,7 @@
 #include "cli/cli.h"
 #include "lib/awscreds.h"
 #include "lib/ledger.h"
+#include "lib/otlp.h"
 #include "lib/policy.h"
 #include "lib/store.h"
 #include "lib/sts.h"
@@ -240,7 +241,10 @@ cmd_mint_aws(int argc, char **argv)
 	struct ct_aws_creds creds;
 	struct ct_sts_result res;
 	struct ct_sts_assume req;
-	struct ct_sts_tag tags[2];
+	struct ct_sts_tag tags[3];
+	struct ct_traceparent trace;
+	const char *tpenv;
+	size_t ntags;
 	struct ct_store *st = NULL;
 	struct ct_cred cred;
 	struct ct_task t;
@@ -276,7 +280,8 @@ cmd_mint_aws(int argc, char **argv)
 		"       [--format credential-process|env|json]",
 		"Assume ARN with STS for the task.  RoleSessionName and SourceIdentity are the task\n"
 		"principal <prefix>-task-<task>-<nonce>; the session is tagged ironclaw:task-id and,\n"
-		"when the task has a class, ironclaw:task-class; --policy scopes it down.  Requests\n"
+		"when the task has a class, ironclaw:task-class, and with a valid W3C TRACEPARENT in\n"
+		"the environment, ironclaw:trace-id; --policy scopes it down.  Requests\n"
 		"are SigV4-signed with the source credentials found as the AWS CLI finds them\n"
 		"(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, else the profile --profile\n"
 		"or AWS_PROFILE names in ~/.aws/credentials and ~/.aws/config).  With --web-identity,\n"
@@ -359,15 +364,25 @@ cmd_mint_aws(int argc, char **argv)
 
 	tags[0].key = "ironclaw:task-id";
 	tags[0].value = t.id;
-	tags[1].key = "ironclaw:task-class";
-	tags[1].value = t.class;
+	ntags = 1;
+	if (t.class != NULL) {
+		tags[ntags].key = "ironclaw:task-class";
+		tags[ntags++].value = t.class;
+	}
+	/* the caller's W3C trace id, so CloudTrail events carry it (a malformed one: none) */
+	if ((tpenv = getenv("TRACEPARENT")) != NULL &&
+	    ct_traceparent_parse(&trace, tpenv, strlen(tpenv)) == 0) {
+		tags[ntags].key = "ironclaw:trace-id";
+		tags[ntags++].value = trace.trace_id;
+	}
+	ct_error_clear();
 	req.endpoint = endpoint;
 	req.region = region;
 	req.role_arn = role_arn;
 	req.session_name = principal;
 	req.source_identity = token_path == NULL ? principal : NULL;
 	req.tags = tags;
-	req.ntags = token_path != NULL ? 0 : t.class != NULL ? 2 : 1;
+	req.ntags = token_path != NULL ? 0 : ntags;
 	req.policy = policy;
 	req.duration_seconds = (long)ttl;
 	req.web_identity_token = token;

@@ -16,6 +16,7 @@
 #include "lib/attest.h"
 #include "lib/ledger.h"
 #include "lib/netpolicy.h"
+#include "lib/otlp.h"
 #include "lib/run.h"
 #include "lib/store.h"
 #include "util/err.h"
@@ -124,6 +125,10 @@ cmd_run(int argc, char **argv)
 	const char *task = NULL, *policy_file = NULL, *user = NULL, *events = NULL;
 	const char *json_out = NULL, *upstream = cli.upstream_dns, *backend = NULL;
 	const char *attest = NULL, *sign = NULL;
+	const char *otlp_file = NULL, *otlp_endpoint = NULL, *tpenv;
+	struct ct_traceparent caller;
+	json_t *otraces = NULL, *ologs = NULL;
+	int have_caller = 0;
 	char *attest_default = NULL, digest[72];
 	EVP_PKEY *sign_key = NULL;
 	struct strlist allow = { NULL, 0 }, env = { NULL, 0 };
@@ -155,17 +160,24 @@ cmd_run(int argc, char **argv)
 		{ OPT_STRING, 0, "backend", &backend, "ebpf|seccomp",
 		  "monitor backend (default: ebpf when root, else seccomp)" },
 		{ OPT_LIST, 0, "env", &env, "NAME=VALUE", "add to the agent's clean environment" },
+		{ OPT_STRING, 0, "otlp-file", &otlp_file, "FILE",
+		  "write the run as an OTLP/JSON span and its events as log records to FILE" },
+		{ OPT_STRING, 0, "otlp-endpoint", &otlp_endpoint, "URL",
+		  "POST them to an OTLP/HTTP receiver (URL/v1/traces, URL/v1/logs)" },
 		OPT_END_()
 	};
 	const struct cmd_help help = {
 		"credtrail run --task ID [--allow RULE]... [--policy FILE] [--enforce] [--user USER]\n"
 		"              [--events FILE [--attest FILE] [--sign KEY]] [--json FILE]\n"
 		"              [--upstream-dns ADDR[:PORT]]\n"
-		"              [--backend ebpf|seccomp] [--env NAME=VALUE]... -- CMD [ARGS...]",
+		"              [--backend ebpf|seccomp] [--env NAME=VALUE]...\n"
+		"              [--otlp-file FILE] [--otlp-endpoint URL] -- CMD [ARGS...]",
 		"Run CMD as the task's agent: in its own cgroup, as an unprivileged user without\n"
 		"capabilities, with every network attempt of its whole process tree recorded (and\n"
 		"labelled with the DNS names that led to it).  --enforce refuses what the allow\n"
-		"rules do not admit.  Exits with the agent's status.",
+		"rules do not admit.  Exits with the agent's status.  The agent's TRACEPARENT\n"
+		"continues the caller's trace when credtrail has a valid one (W3C trace context),\n"
+		"else starts a new trace.",
 		"exit status: the agent's (128+N if killed by signal N); 125 setup failed (the agent\n"
 		"did not run), 126 command not executable, 127 command not found, 2 usage error."
 	};
@@ -241,6 +253,14 @@ cmd_run(int argc, char **argv)
 	rp.store = cli_store();
 	rp.env = env.v;
 	rp.nenv = env.n;
+	/* W3C trace context: a malformed TRACEPARENT is ignored (a new trace), as asked of a
+	 * receiver by the specification */
+	if ((tpenv = getenv("TRACEPARENT")) != NULL &&
+	    ct_traceparent_parse(&caller, tpenv, strlen(tpenv)) == 0) {
+		rp.trace_id = caller.trace_id;
+		have_caller = 1;
+	}
+	ct_error_clear();
 	if ((r = ct_run_start(&run, &rp)) != 0) {
 		cli_fail(r);
 		goto out;
@@ -273,7 +293,23 @@ cmd_run(int argc, char **argv)
 		}
 		fprintf(stderr, "  attestation: %s (and %s.sig), %s\n", attest, attest, digest);
 	}
+	if (otlp_file != NULL || otlp_endpoint != NULL) {
+		struct ct_otlp_run orun = { summary, events,
+		    have_caller ? caller.parent_id : NULL, CT_VERSION };
+
+		if ((r = ct_otlp_run_encode(&orun, &otraces, &ologs)) != 0 ||
+		    (otlp_file != NULL &&
+		    (r = ct_otlp_write_file(otlp_file, otraces, ologs)) != 0) ||
+		    (otlp_endpoint != NULL &&
+		    (r = ct_otlp_post(otlp_endpoint, otraces, ologs)) != 0)) {
+			cli_fail(r);
+			status = CT_RUN_EXIT_SETUP;
+			goto out;
+		}
+	}
  out:
+	json_decref(otraces);
+	json_decref(ologs);
 	EVP_PKEY_free(sign_key);
 	free(attest_default);
 	json_decref(summary);

@@ -1934,6 +1934,15 @@ ct_run_start(struct ct_run **out, const struct ct_run_params *p)
 	if ((rc = random_hex(r->id, 8)) != 0 || (rc = random_hex(trace, 16)) != 0 ||
 	    (rc = random_hex(span, 8)) != 0)
 		goto out;
+	if (p->trace_id != NULL) {
+		/* the caller's trace (W3C trace context): the run is a new span in it */
+		if (strlen(p->trace_id) != 32 || strspn(p->trace_id, "0123456789abcdef") != 32) {
+			rc = ct_error(CT_ERR_INVALID, "trace id '%s' is not 32 lower-case hex "
+			    "digits", p->trace_id);
+			goto out;
+		}
+		memcpy(trace, p->trace_id, sizeof(trace));
+	}
 	snprintf(r->traceparent, sizeof(r->traceparent), "00-%s-%s-01", trace, span);
 	r->attach = p->attach_cgroup != NULL;
 	if (!r->attach && (rc = resolve_user(r)) != 0)

@@ -114,6 +114,8 @@ struct ct_run_params {
 	int64_t term_grace_us;
 	const struct ct_run_hooks *hooks;	/* NULL: none */
 	void *hook_arg;
+	const char *trace_id;		/* 32 lower-case hex: the agent's TRACEPARENT continues
+					 * this (the caller's) trace; NULL: a new trace */
 };
 
 /*
