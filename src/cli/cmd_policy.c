@@ -145,6 +145,10 @@ print_diff(json_t *d)
 	    json_string_value(json_object_get(d, "class")) != NULL)
 		printf(" (class %s)", jstr(d, "class"));
 	printf("\n");
+	if (json_integer_value(json_object_get(d, "uses_not_by_the_agent")) > 0)
+		printf("  left out: %lld use(s) the agent's monitored egress does not explain "
+		    "(see credtrail report)\n",
+		    (long long)json_integer_value(json_object_get(d, "uses_not_by_the_agent")));
 	if (json_array_size(json_object_get(d, "groups")) == 0)
 		printf("  no credential was minted for %s\n",
 		    json_string_value(json_object_get(d, "task")) != NULL ? "it" : "them");
@@ -310,12 +314,15 @@ policy_suggest(int argc, char **argv)
 		"credtrail policy suggest --class CLASS [--runs N | --since DATE]\n"
 		"       [--format aws|gcp|vault] [--generalise] [--service-reference DIR]\n"
 		"       [-o FILE] [--no-store] [--json]",
-		"The tightest policy that would have allowed every successful call of the selected\n"
-		"tasks of CLASS: AWS IAM policy JSON with one statement per service and resources\n"
-		"as the events named them (wildcards only with --generalise), a GCP custom role\n"
-		"(YAML for `gcloud iam roles create --file`), or a Vault policy (HCL; not stored).  The policy goes to stdout (or -o FILE)\n"
-		"usable as is; what it rests on goes to stderr (or into the --json wrapper).  It is\n"
-		"stored, so `credtrail mint aws --policy suggested:CLASS` uses the latest one.",
+		"The tightest policy that would have allowed every successful call the agents of\n"
+		"CLASS made: AWS IAM policy JSON with one statement per service and resources as\n"
+		"the events named them (wildcards only with --generalise), a GCP custom role (YAML\n"
+		"for `gcloud iam roles create --file`), or a Vault policy (HCL; not stored).  Uses\n"
+		"of a task's credentials that its monitored egress does not explain are someone\n"
+		"else's (credtrail report flags them) and are left out.  The policy goes to stdout\n"
+		"(or -o FILE) usable as is; what it rests on goes to stderr (or into the --json\n"
+		"wrapper).  It is stored, so `credtrail mint aws --policy suggested:CLASS` uses the\n"
+		"latest one.",
 		"An AWS policy over 2048 characters after minifying is still printed and stored,\n"
 		"with a warning: STS refuses inline session policies longer than that."
 	};

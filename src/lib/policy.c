@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "lib/actionmap.h"
+#include "lib/correlate.h"
 #include "lib/ingest_input.h"
 #include "lib/ledger.h"
 #include "lib/policy.h"
@@ -100,6 +101,8 @@ struct load {
 	struct evrow *ev;
 	size_t nev;
 	struct ct_pol_evidence *out;
+	int64_t *foreign;		/* provider_events ids of uses not by the agent, sorted */
+	size_t nforeign;
 };
 
 static void
@@ -231,6 +234,60 @@ select_tasks(struct load *l, const struct ct_pol_select *sel)
 
 /* The events made with one credential (key joins only: a name alone is a claim, not a use). */
 static int
+id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * A policy is refined from what the agent did, not from what anyone did with its keys: a
+ * use that the task's monitored egress does not explain (correlate's verdict CT_EXPL_NO:
+ * the task ran under the monitor and no connection to the service was open) is someone
+ * else's, and `credtrail report` flags it.  Those uses are collected here and left out.
+ */
+static int
+collect_foreign(struct load *l)
+{
+	struct ct_corr_opts co;
+	struct ct_corr *c = NULL;
+	int64_t *grown;
+	size_t i, k;
+	int r;
+
+	memset(&co, 0, sizeof(co));
+	co.skew_us = co.delivery_us = -1;
+	for (i = 0; i < l->out->ntasks; i++) {
+		if ((r = ct_correlate(l->st, l->out->tasks[i], &co, &c)) != 0)
+			return r;
+		for (k = 0; k < c->nevents; k++) {
+			if (c->events[k].role != CT_ROLE_USE || c->events[k].explained != CT_EXPL_NO)
+				continue;
+			if ((grown = realloc(l->foreign, (l->nforeign + 1) * sizeof(*grown))) ==
+			    NULL) {
+				ct_corr_free(c);
+				return nomem();
+			}
+			l->foreign = grown;
+			l->foreign[l->nforeign++] = c->events[k].id;
+		}
+		ct_corr_free(c);
+		c = NULL;
+	}
+	if (l->nforeign > 1)
+		qsort(l->foreign, l->nforeign, sizeof(*l->foreign), id_cmp);
+	return 0;
+}
+
+static int
+is_foreign(const struct load *l, int64_t id)
+{
+	return l->nforeign > 0 &&
+	    bsearch(&id, l->foreign, l->nforeign, sizeof(*l->foreign), id_cmp) != NULL;
+}
+
+static int
 load_events(struct load *l, const struct cred *c)
 {
 	const char *sql;
@@ -268,6 +325,10 @@ load_events(struct load *l, const struct cred *c)
 	sqlite3_bind_text(s, 5, c->key_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 6, c->serial, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (is_foreign(l, sqlite3_column_int64(s, 0))) {
+			l->out->nexcluded++;
+			continue;
+		}
 		if (l->nev >= CT_POLICY_MAX_EVENTS) {
 			r = ct_error(CT_ERR_LIMIT, "more than %d provider events", CT_POLICY_MAX_EVENTS);
 			break;
@@ -899,6 +960,8 @@ ct_pol_evidence_load(struct ct_store *st, const struct ct_pol_select *sel,
 		qsort(l.creds, l.ncreds, sizeof(*l.creds), cred_cmp);
 	if ((r = assign_groups(&l)) != 0)
 		goto out;
+	if ((r = collect_foreign(&l)) != 0)
+		goto out;
 	for (i = 0; i < l.ncreds; i++)
 		if ((r = load_events(&l, &l.creds[i])) != 0)
 			goto out;
@@ -923,6 +986,7 @@ ct_pol_evidence_load(struct ct_store *st, const struct ct_pol_select *sel,
 	for (i = 0; i < l.nev; i++)
 		evrow_release(&l.ev[i]);
 	free(l.ev);
+	free(l.foreign);
 	ct_pol_evidence_free(l.out);
 	return r;
 }
@@ -1245,8 +1309,9 @@ ct_pol_diff(const struct ct_pol_evidence *ev, const struct ct_pol_opts *o, json_
 		if ((r = append(groups, g)) != 0)
 			goto fail;
 	}
-	doc = json_pack("{s:s?, s:s?, s:o, s:O, s:o}", "task", ev->task, "class", ev->class,
-	    "tasks", tasks, "data_events_seen", ev->data_seen, "groups", groups);
+	doc = json_pack("{s:s?, s:s?, s:o, s:O, s:I, s:o}", "task", ev->task, "class",
+	    ev->class, "tasks", tasks, "data_events_seen", ev->data_seen,
+	    "uses_not_by_the_agent", (json_int_t)ev->nexcluded, "groups", groups);
 	if (doc == NULL)
 		return nomem();
 	*out = doc;
@@ -1751,6 +1816,13 @@ ct_pol_suggest(const struct ct_pol_evidence *ev, enum ct_pol_format fmt, unsigne
 	}
 	s->format = fmt;
 	s->ntasks = ev->ntasks;
+	if (ev->nexcluded > 0 && json_array_append_new(s->notes, json_sprintf("left out %zu "
+	    "use%s of the class's credentials that the agents' egress does not explain "
+	    "(someone else's; see credtrail report)", ev->nexcluded,
+	    ev->nexcluded == 1 ? "" : "s")) != 0) {
+		r = nomem();
+		goto out;
+	}
 	for (i = 0; i < ev->ngroups; i++) {
 		const struct ct_pol_group *g = &ev->groups[i];
 

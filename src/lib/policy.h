@@ -148,6 +148,8 @@ struct ct_pol_evidence {
 	size_t ngroups;
 	json_t *logs;			/* {"aws": {"latest": us, "complete_until": us}, ...} */
 	json_t *data_seen;		/* ["s3.amazonaws.com", ...]: services with data events */
+	size_t nexcluded;		/* uses left out: the task ran under the monitor and
+					   its egress does not explain them (see correlate.h) */
 };
 
 /* Task selection for a class: the `runs` newest (0: all), created at or after `since_us`. */

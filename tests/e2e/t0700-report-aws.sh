@@ -243,4 +243,15 @@ canon = json.dumps(st["predicate"], sort_keys=True, separators=(",", ":"), ensur
 print(hashlib.sha256(canon.encode()).hexdigest() == st["subject"][0]["digest"]["sha256"])
 EOF
 )" True
+# ---- refining the class: the other party's S3 calls are not the agent's needs ----
+$CT policy diff --task "$task" --json >"$T/diff.json"
+t_is "policy diff leaves out the two S3 uses the agent's egress does not explain" \
+    "$(jq -c '[.uses_not_by_the_agent, [.groups[].used_and_granted[].action]]' "$T/diff.json")" \
+    '[2,["route53:GetHostedZone","route53:ListResourceRecordSets"]]'
+$CT policy suggest --class dns-check --no-store --json >"$T/suggest.json"
+t_is "policy suggest grants the class only the Route 53 calls the agent made" \
+    "$(jq -c '[.policy.Statement[].Action] | flatten | sort' "$T/suggest.json")" \
+    '["route53:GetHostedZone","route53:ListResourceRecordSets"]'
+t_like "and says what it left out" "$(jq -r '.notes[]' "$T/suggest.json")" \
+    "left out 2 uses of the class's credentials that the agents' egress does not explain"
 t_done
