@@ -983,7 +983,7 @@ cap_worth_recording(int cap, long nr, int io)
 }
 
 static __always_inline void
-record_denied(struct task_struct *task, __u32 cap, long nr)
+record_denied(struct task_struct *task, __u32 cap, long nr, int with_args)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	struct ct_mon_denied *e;
@@ -998,9 +998,9 @@ record_denied(struct task_struct *task, __u32 cap, long nr)
 	fill_hdr(&e->h, CT_MON_DENIED);
 	e->cap = cap;
 	e->syscall = (__s32)nr;
-	e->args[0] = BPF_CORE_READ(regs, di);
-	e->args[1] = BPF_CORE_READ(regs, si);
-	e->args[2] = BPF_CORE_READ(regs, dx);
+	e->args[0] = with_args ? BPF_CORE_READ(regs, di) : 0;
+	e->args[1] = with_args ? BPF_CORE_READ(regs, si) : 0;
+	e->args[2] = with_args ? BPF_CORE_READ(regs, dx) : 0;
 	e->path_len = 0;
 	e->pad = 0;
 	e->path[0] = 0;
@@ -1028,23 +1028,43 @@ int BPF_PROG(ct_cap_denied, const struct cred *cred, struct user_namespace *targ
 	if (!cap_worth_recording(cap, nr, (task->flags & PF_IO_WORKER_) != 0 ||
 	    nr == NR_io_uring_enter))
 		return 0;
-	record_denied(task, (__u32)cap, nr);
+	record_denied(task, (__u32)cap, nr, 1);
 	return 0;
 }
 
-/* A system call credtrail's seccomp filter trapped (SIGSYS, SYS_SECCOMP) in the subtree. */
+/*
+ * socket() or socketpair() trapped by a seccomp filter (SIGSYS, SYS_SECCOMP) in the subtree:
+ * credtrail's socket-family filter of enforce mode (an agent's own filter that traps these
+ * is recorded too; the traps of a syscall-emulating sandbox for other calls are not).  An
+ * IA-32 call is recorded under the x86-64 number, without its arguments (args all 0).
+ */
+#define AUDIT_ARCH_X86_64_	0xc000003e
+#define AUDIT_ARCH_I386_	0x40000003
+#define NR_socket	41
+#define NR_socketpair	53
+
 SEC("tp_btf/signal_generate")
 int BPF_PROG(ct_sigsys, int sig, struct kernel_siginfo *info, struct task_struct *task,
     int group, int result)
 {
 	struct task_struct *cur;
+	int nr;
+	__u32 arch;
 
 	if (sig != SIGSYS_ || info == NULL || info->si_code != SYS_SECCOMP_)
+		return 0;
+	/* read, not dereferenced: the verifier walks the union by another member */
+	if (bpf_probe_read_kernel(&nr, sizeof(nr), &info->_sifields._sigsys._syscall) != 0 ||
+	    bpf_probe_read_kernel(&arch, sizeof(arch), &info->_sifields._sigsys._arch) != 0)
+		return 0;
+	if (arch == AUDIT_ARCH_I386_ && (nr == 359 || nr == 360 || nr == 102))
+		nr = nr == 360 ? NR_socketpair : NR_socket;
+	else if (arch != AUDIT_ARCH_X86_64_ || (nr != NR_socket && nr != NR_socketpair))
 		return 0;
 	cur = bpf_get_current_task_btf();
 	if (cur != task || !in_subtree())
 		return 0;
-	record_denied(cur, CT_MON_CAP_SECCOMP, info->_sifields._sigsys._syscall);
+	record_denied(cur, CT_MON_CAP_SECCOMP, nr, arch == AUDIT_ARCH_X86_64_);
 	return 0;
 }
 

@@ -37,8 +37,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <openssl/rand.h>
+#include <seccomp.h>
 #include <sqlite3.h>
+#include <sys/mman.h>
 
 #include "lib/cgroup.h"
 #include "lib/dnsproxy.h"
@@ -106,6 +110,8 @@ struct ct_run {
 	struct ct_monitor *mon;
 	int64_t expired_us;
 	struct ct_seccomp_mon *sm;
+	struct sock_filter *fam_insns;	/* enforce, eBPF: the socket-family filter */
+	unsigned short fam_ninsns;
 	struct ct_evlog *log;
 	char *events_abs;
 
@@ -204,6 +210,10 @@ type_name(uint32_t t)
 	case CT_MON_FORK: return "fork";
 	case CT_MON_EXEC: return "exec";
 	case CT_MON_EXIT: return "exit";
+	case CT_MON_UNIX_CONNECT: return "unix_connect";
+	case CT_MON_UNIX_SENDMSG: return "unix_sendmsg";
+	case CT_MON_DENIED: return "denied";
+	case CT_MON_OTHER_SEND: return "send";
 	}
 	return "unknown";
 }
@@ -234,6 +244,9 @@ family_name(unsigned family)
 	case AF_INET: return "ipv4";
 	case AF_INET6: return "ipv6";
 	case AF_PACKET: return "packet";
+	case AF_UNIX: return "unix";
+	case AF_NETLINK: return "netlink";
+	case AF_VSOCK: return "vsock";
 	}
 	return "other";
 }
@@ -731,6 +744,15 @@ on_net_event(struct ct_run *r, const struct ct_mon_net *e)
 		    sizeof(pb))));
 		return sink(r, ev, t, 0, 0);
 	}
+	if (h->type == CT_MON_OTHER_SEND) {
+		/* a family without cgroup hooks: no destination to show, the first send only */
+		json_object_set_new(ev, "family_number", json_integer(e->family));
+		json_object_set_new(ev, "sock_type", json_string(sock_type_name(e->sock_type)));
+		json_object_set_new(ev, "proto", json_integer(e->proto));
+		json_object_set_new(ev, "bytes_sent", json_integer((json_int_t)e->bytes_sent));
+		json_object_set_new(ev, "socket", json_integer((json_int_t)e->cookie));
+		return sink(r, ev, t, 0, 0);
+	}
 	json_object_set_new(ev, "proto", json_string(proto_name(e->proto, e->sock_type, pb,
 	    sizeof(pb))));
 	if (e->flags & CT_MONF_REDIRECT) {
@@ -777,6 +799,156 @@ on_net_event(struct ct_run *r, const struct ct_mon_net *e)
 		json_object_set_new(ev, "bytes_recv", json_integer((json_int_t)e->bytes_recv));
 	}
 	return sink(r, ev, t, open_us, close_us);
+}
+
+/* A unix socket's connect or sendmsg: the path it named (abstract: "@name"). */
+static int
+on_unix_event(struct ct_run *r, const struct ct_mon_unix *e)
+{
+	const struct ct_mon_hdr *h = &e->h;
+	int64_t t = ct_monitor_wall_us(r->mon, h->ts_ns);
+	char comm[CT_MON_COMM_LEN + 1], path[CT_MON_UNIX_PATH_LEN + 2];
+	size_t n = e->path_len < CT_MON_UNIX_PATH_LEN ? e->path_len : CT_MON_UNIX_PATH_LEN;
+	json_t *ev;
+
+	memcpy(comm, h->comm, CT_MON_COMM_LEN);
+	comm[CT_MON_COMM_LEN] = '\0';
+	if (n > 0 && e->path[0] == '\0') {
+		path[0] = '@';
+		memcpy(path + 1, e->path + 1, n - 1);
+		path[n] = '\0';
+	} else {
+		memcpy(path, e->path, n);
+		path[n] = '\0';
+	}
+	ev = event_base(r, type_name(h->type), t, h->pid, h->ppid, h->tid, h->uid, comm,
+	    proc_exe(r, h->pid));
+	if (ev == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	json_object_set_new(ev, "verdict", json_string(verdict_name(e->verdict)));
+	json_object_set_new(ev, "family", json_string("unix"));
+	json_object_set_new(ev, "sock_type", json_string(sock_type_name(e->sock_type)));
+	json_object_set_new(ev, "path", jstr(path));
+	json_object_set_new(ev, "socket", json_integer((json_int_t)e->cookie));
+	return sink(r, ev, t, 0, 0);
+}
+
+static const char *
+cap_name(unsigned cap)
+{
+	static const char *const names[] = { "CAP_CHOWN", "CAP_DAC_OVERRIDE",
+	    "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID",
+	    "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
+	    "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER",
+	    "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE",
+	    "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE",
+	    "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE",
+	    "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN",
+	    "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
+	    "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE" };
+
+	if (cap == CT_MON_CAP_SECCOMP)
+		return "seccomp";
+	return cap < sizeof(names) / sizeof(names[0]) ? names[cap] : "CAP_UNKNOWN";
+}
+
+/* x86-64 system call names, for the ones a denied event is likely to name */
+static const char *
+syscall_name(int nr, char *buf, size_t bufsz)
+{
+	static const struct {
+		int nr;
+		const char *name;
+	} names[] = {
+		{ 2, "open" }, { 41, "socket" }, { 53, "socketpair" }, { 62, "kill" },
+		{ 76, "truncate" }, { 82, "rename" }, { 83, "mkdir" }, { 85, "creat" },
+		{ 87, "unlink" }, { 101, "ptrace" }, { 105, "setuid" }, { 106, "setgid" },
+		{ 113, "setreuid" }, { 114, "setregid" }, { 116, "setgroups" },
+		{ 117, "setresuid" }, { 119, "setresgid" }, { 129, "rt_sigqueueinfo" },
+		{ 133, "mknod" }, { 155, "pivot_root" }, { 161, "chroot" }, { 165, "mount" },
+		{ 166, "umount2" }, { 169, "reboot" }, { 175, "init_module" }, { 200, "tkill" },
+		{ 234, "tgkill" }, { 257, "openat" }, { 258, "mkdirat" }, { 259, "mknodat" },
+		{ 263, "unlinkat" }, { 264, "renameat" }, { 297, "rt_tgsigqueueinfo" },
+		{ 298, "perf_event_open" }, { 308, "setns" }, { 310, "process_vm_readv" },
+		{ 311, "process_vm_writev" }, { 312, "kcmp" }, { 313, "finit_module" },
+		{ 316, "renameat2" }, { 321, "bpf" }, { 424, "pidfd_send_signal" },
+		{ 426, "io_uring_enter" }, { 437, "openat2" }, { 438, "pidfd_getfd" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].nr == nr)
+			return names[i].name;
+	if (nr < 0)
+		return "none";
+	snprintf(buf, bufsz, "%d", nr);
+	return buf;
+}
+
+/*
+ * A privilege the kernel refused the agent, or a socket() credtrail's seccomp filter
+ * trapped: what it tried (the system call and what its arguments say: the process or
+ * signal, the file, the socket family) and what refused it.
+ */
+static int
+on_denied_event(struct ct_run *r, const struct ct_mon_denied *e)
+{
+	const struct ct_mon_hdr *h = &e->h;
+	int64_t t = ct_monitor_wall_us(r->mon, h->ts_ns);
+	char comm[CT_MON_COMM_LEN + 1], path[CT_MON_PATH_LEN + 1], nb[16];
+	const char *sc = syscall_name(e->syscall, nb, sizeof(nb));
+	size_t n = e->path_len < CT_MON_PATH_LEN ? e->path_len : CT_MON_PATH_LEN;
+	json_t *ev;
+
+	memcpy(comm, h->comm, CT_MON_COMM_LEN);
+	comm[CT_MON_COMM_LEN] = '\0';
+	ev = event_base(r, type_name(h->type), t, h->pid, h->ppid, h->tid, h->uid, comm,
+	    proc_exe(r, h->pid));
+	if (ev == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	json_object_set_new(ev, "syscall", json_string(sc));
+	json_object_set_new(ev, "refused_by", json_string(cap_name(e->cap)));
+	switch (e->syscall) {
+	case 62: case 200: case 129:	/* kill, tkill, rt_sigqueueinfo (pid, sig) */
+		json_object_set_new(ev, "target", json_integer((int)e->args[0]));
+		json_object_set_new(ev, "signal", json_integer((int)e->args[1]));
+		break;
+	case 234: case 297:		/* tgkill, rt_tgsigqueueinfo (tgid, tid, sig) */
+		json_object_set_new(ev, "target", json_integer((int)e->args[0]));
+		if (e->syscall == 234)
+			json_object_set_new(ev, "signal", json_integer((int)e->args[2]));
+		break;
+	case 101:			/* ptrace (request, pid) */
+		json_object_set_new(ev, "target", json_integer((int)e->args[1]));
+		json_object_set_new(ev, "request", json_integer((long long)e->args[0]));
+		break;
+	case 310: case 311: case 312:	/* process_vm_readv/writev, kcmp (pid, ...) */
+		json_object_set_new(ev, "target", json_integer((int)e->args[0]));
+		break;
+	case 424:			/* pidfd_send_signal (pidfd, sig) */
+		json_object_set_new(ev, "pidfd", json_integer((int)e->args[0]));
+		json_object_set_new(ev, "signal", json_integer((int)e->args[1]));
+		break;
+	case 438:			/* pidfd_getfd (pidfd, fd) */
+		json_object_set_new(ev, "pidfd", json_integer((int)e->args[0]));
+		json_object_set_new(ev, "fd", json_integer((int)e->args[1]));
+		break;
+	case 41: case 53:		/* socket, socketpair (family, type, protocol) */
+		if (e->args[0] == 0 && e->args[1] == 0)
+			break;		/* an IA-32 call: arguments unknown */
+		json_object_set_new(ev, "family", json_string(family_name((unsigned)e->args[0])));
+		json_object_set_new(ev, "family_number", json_integer((int)e->args[0]));
+		json_object_set_new(ev, "sock_type",
+		    json_string(sock_type_name((unsigned)e->args[1] & 0xf)));
+		json_object_set_new(ev, "proto", json_integer((int)e->args[2]));
+		break;
+	}
+	if (n > 0) {
+		memcpy(path, e->path, n);
+		path[n] = '\0';
+		json_object_set_new(ev, "path", jstr(path));
+	}
+	return sink(r, ev, t, 0, 0);
 }
 
 /* The argument bytes of an exec (NUL-separated strings) as a JSON array of strings. */
@@ -919,9 +1091,19 @@ on_bpf_record(void *arg, const void *rec, size_t len)
 	case CT_MON_SENDMSG:
 	case CT_MON_SOCK_CREATE:
 	case CT_MON_CLOSE:
+	case CT_MON_OTHER_SEND:
 		if (len < sizeof(struct ct_mon_net))
 			return 0;
 		return on_net_event(r, rec);
+	case CT_MON_UNIX_CONNECT:
+	case CT_MON_UNIX_SENDMSG:
+		if (len < sizeof(struct ct_mon_unix))
+			return 0;
+		return on_unix_event(r, rec);
+	case CT_MON_DENIED:
+		if (len < sizeof(struct ct_mon_denied))
+			return 0;
+		return on_denied_event(r, rec);
 	case CT_MON_FORK:
 	case CT_MON_EXEC:
 	case CT_MON_EXIT:
@@ -1145,6 +1327,12 @@ child_main(struct ct_run *r, pid_t parent, int procs_fd, int rep_fd, int sm_sock
 			child_fail(rep_fd, STAGE_SETUP, "install the seccomp filter");
 		close(sm_sock);
 	}
+	if (r->fam_ninsns > 0) {
+		struct sock_fprog fp = { r->fam_ninsns, r->fam_insns };
+
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) != 0)
+			child_fail(rep_fd, STAGE_SETUP, "install the socket family filter");
+	}
 	/* nothing of credtrail's but stdin, stdout and stderr crosses exec */
 	if (syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) != 0) {
 		int fd;
@@ -1337,6 +1525,14 @@ resolve_user(struct ct_run *r)
 		name = r->p.user != NULL ? r->p.user : "nobody";
 		if ((e = getpwnam_r(name, &pwb, buf, sizeof(buf), &pw)) != 0 || pw == NULL)
 			return ct_error(CT_ERR_NOTFOUND, "no user '%s'", name);
+		/*
+		 * uid 0 without capabilities still owns what root owns: the cgroup tree (it
+		 * could write itself out of its cgroup, unmonitored), the signing key and the
+		 * ledger.
+		 */
+		if (pw->pw_uid == 0)
+			return ct_error(CT_ERR_PERM, "the agent cannot run as '%s': uid 0 owns the "
+			    "cgroups and credtrail's key even without capabilities", name);
 		r->switch_user = 1;
 		r->drop_caps = 1;
 	}
@@ -1474,6 +1670,69 @@ start_ebpf(struct ct_run *r)
 	    (rc = ct_netpolicy_foreach_cidr(r->p.policy, load_cidr, r)) != 0)
 		return rc;
 	return 0;
+}
+
+/*
+ * Enforce mode, eBPF backend: socket() and socketpair() of a family the cgroup hooks do not
+ * see (packet, vsock, ...: anything but unix, inet, inet6 and netlink) trap with SIGSYS,
+ * which the monitor records (tp_btf/signal_generate).  An IA-32 program gets the same rules,
+ * and its socketcall() creating sockets traps whatever the family (the family is in memory
+ * a filter cannot read).  io_uring's IORING_OP_SOCKET does not pass here; what such a socket
+ * sends is recorded (tp_btf/sock_send_length), not refused.
+ */
+static int
+build_family_guard(struct ct_run *r)
+{
+	static const unsigned trap[] = { 0, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15 };
+	const int calls[] = { SCMP_SYS(socket), SCMP_SYS(socketpair) };
+	scmp_filter_ctx ctx;
+	struct stat st;
+	size_t i, j;
+	int fd = -1, rc = CT_ERR_INTERNAL;
+
+	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
+		return ct_error(CT_ERR_NOMEM, "cannot create a seccomp filter");
+	if (seccomp_arch_add(ctx, SCMP_ARCH_X86) != 0 && seccomp_arch_native() == SCMP_ARCH_X86_64)
+		goto fail;
+	for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		if (seccomp_rule_add(ctx, SCMP_ACT_TRAP, calls[i], 1,
+		    SCMP_A0(SCMP_CMP_GE, AF_NETLINK + 1)) != 0)
+			goto fail;
+		for (j = 0; j < sizeof(trap) / sizeof(trap[0]); j++)
+			if (seccomp_rule_add(ctx, SCMP_ACT_TRAP, calls[i], 1,
+			    SCMP_A0(SCMP_CMP_EQ, trap[j])) != 0)
+				goto fail;
+	}
+	/* we set no_new_privs ourselves, at the right moment */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if ((fd = memfd_create("credtrail-families", MFD_CLOEXEC)) < 0) {
+		rc = ct_error(CT_ERR_SYSTEM, "memfd_create");
+		goto out;
+	}
+	if (seccomp_export_bpf(ctx, fd) != 0 || fstat(fd, &st) != 0 || st.st_size <= 0 ||
+	    st.st_size % (off_t)sizeof(struct sock_filter) != 0 ||
+	    st.st_size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS) {
+		rc = ct_error(CT_ERR_INTERNAL, "cannot export the socket family filter");
+		goto out;
+	}
+	if ((r->fam_insns = malloc((size_t)st.st_size)) == NULL) {
+		rc = ct_error(CT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (pread(fd, r->fam_insns, (size_t)st.st_size, 0) != st.st_size) {
+		rc = ct_error(CT_ERR_SYSTEM, "cannot read the socket family filter");
+		goto out;
+	}
+	r->fam_ninsns = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
+	rc = 0;
+	goto out;
+ fail:
+	rc = ct_error(CT_ERR_INTERNAL, "cannot add the socket family rules");
+ out:
+	if (fd >= 0)
+		close(fd);
+	seccomp_release(ctx);
+	return rc;
 }
 
 static int
@@ -2006,6 +2265,8 @@ ct_run_start(struct ct_run **out, const struct ct_run_params *p)
 			ct_error_clear();
 		}
 		if ((rc = start_ebpf(r)) != 0)
+			goto out;
+		if (p->enforce && !r->attach && (rc = build_family_guard(r)) != 0)
 			goto out;
 		r->weakness = NULL;
 	} else {
@@ -2638,6 +2899,7 @@ ct_run_free(struct ct_run *r)
 	sqlite3_finalize(r->ins);
 	ct_monitor_free(r->mon);
 	ct_seccomp_mon_free(r->sm);
+	free(r->fam_insns);
 	ct_evlog_free(r->log);
 	if (r->have_cg) {
 		/* a watched cgroup is someone else's: only our descriptor goes */

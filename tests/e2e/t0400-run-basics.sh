@@ -36,9 +36,9 @@ t_is "the agent cannot move itself out of its cgroup" "$(cat "$T/escape.out")" \
 t_is "its cgroup is the one the start event names" \
     "$(jq -r 'select(.type=="start") | .cgroup' "$T/escape.jsonl")" "$CGMNT/credtrail-$ESC_RUN"
 t_ok "and the cgroup is removed after the run" test ! -e "$CGMNT/credtrail-$ESC_RUN"
-ct_run root --user root -- $CLIENT ids
-t_is "--user root still gets no capabilities" "$(cat "$T/root.out")" \
-    "Uid=0 Gid=0 CapInh=0000000000000000 CapPrm=0000000000000000 CapEff=0000000000000000 CapBnd=0000000000000000 CapAmb=0000000000000000 NoNewPrivs=1"
+t_err "--user root is refused: uid 0 owns the cgroups and the key even without capabilities" 125 \
+    "^credtrail run: the agent cannot run as 'root': uid 0 owns the cgroups" \
+    $CT run --task "$TASK" --user root -- /bin/true
 
 # the environment: task id, trace context, what --env adds, and nothing else of ours
 AWS_SECRET_ACCESS_KEY=do-not-leak CREDTRAIL_DB=$CREDTRAIL_DB ct_run env --env EXTRA=x=1 -- \
