@@ -88,6 +88,14 @@ t_is "and its body is the event as logged" \
     "$(echo "$conn" | jq -r .body.stringValue | jq -cS .)" \
     "$(grep '"type":"connect"' ev1.jsonl | head -1 | jq -cS .)"
 
+$CT run --task "$task" --enforce --otlp-file o3.json -- \
+    bash -c "exec 3<>/dev/tcp/127.0.0.1/$lport" 2>/dev/null
+t_is "without --events the denials are the log records, at WARN" \
+    "$(sed -n 2p o3.json | jq -c '[.resourceLogs[0].scopeLogs[0].logRecords[] |
+    [.severityNumber, .severityText, (.body.stringValue | fromjson | .verdict)]]')" \
+    '[[13,"WARN","deny"]]'
+t_is "and that export has the OTLP JSON structure too" "$($PY "$OTLP" check o3.json)" valid
+
 # ---- the endpoint form, against a local receiver ----
 mkdir recv
 $PY "$OTLP" serve "$T/recv.port" "$T/recv" &
