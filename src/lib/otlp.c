@@ -56,7 +56,8 @@ ct_traceparent_parse(struct ct_traceparent *out, const char *s, size_t len)
 	if (s[2] != '-' || s[35] != '-' || s[52] != '-')
 		return ct_error(CT_ERR_FORMAT, "traceparent is not version-traceid-parentid-flags");
 	if (lowhex(s, 2) < 0 || lowhex(s + 53, 2) < 0)
-		return ct_error(CT_ERR_FORMAT, "traceparent version or flags are not lower-case hex");
+		return ct_error(CT_ERR_FORMAT,
+		    "traceparent version or flags are not lower-case hex");
 	out->version = hexbyte(s);
 	if (out->version == 0xff)
 		return ct_error(CT_ERR_FORMAT, "traceparent version ff is invalid");
@@ -66,13 +67,15 @@ ct_traceparent_parse(struct ct_traceparent *out, const char *s, size_t len)
 		return ct_error(CT_ERR_FORMAT, "traceparent has extra characters after the flags");
 	switch (lowhex(s + 3, 32)) {
 	case -1:
-		return ct_error(CT_ERR_FORMAT, "traceparent trace id is not 32 lower-case hex digits");
+		return ct_error(CT_ERR_FORMAT,
+		    "traceparent trace id is not 32 lower-case hex digits");
 	case 0:
 		return ct_error(CT_ERR_FORMAT, "traceparent trace id is all zero");
 	}
 	switch (lowhex(s + 36, 16)) {
 	case -1:
-		return ct_error(CT_ERR_FORMAT, "traceparent parent id is not 16 lower-case hex digits");
+		return ct_error(CT_ERR_FORMAT,
+		    "traceparent parent id is not 16 lower-case hex digits");
 	case 0:
 		return ct_error(CT_ERR_FORMAT, "traceparent parent id is all zero");
 	}
@@ -242,7 +245,8 @@ add_log_records(json_t *records, const char *path, const char *trace, const char
 		if (nl == p)
 			continue;
 		if ((ev = json_loadb(p, (size_t)(nl - p), 0, &jerr)) == NULL) {
-			r = ct_error(CT_ERR_FORMAT, "%s:%zu: not JSON: %s", path, lineno, jerr.text);
+			r = ct_error(CT_ERR_FORMAT, "%s:%zu: not JSON: %s", path, lineno,
+			    jerr.text);
 			goto out;
 		}
 		r = json_is_string(json_object_get(ev, "type")) ?
@@ -333,7 +337,8 @@ ct_otlp_run_encode(const struct ct_otlp_run *run, json_t **traces, json_t **logs
 		}
 	}
 
-	if ((res1 = resource(s, run->version)) == NULL || (res2 = resource(s, run->version)) == NULL)
+	if ((res1 = resource(s, run->version)) == NULL ||
+	    (res2 = resource(s, run->version)) == NULL)
 		goto nomem;
 	tr = json_pack("{s:[{s:O, s:[{s:{s:s, s:s*}, s:[O]}]}]}", "resourceSpans",
 	    "resource", res1, "scopeSpans", "scope", "name", "credtrail", "version", run->version,
