@@ -233,8 +233,6 @@ sub_count(struct sub *s, json_t *ev)
 	s->nrecords++;
 	if (type == NULL)
 		return;
-	if (strcmp(type, "fork") == 0 || strcmp(type, "present") == 0)
-		s->nprocs++;
 	if (verdict != NULL && strcmp(verdict, "deny") == 0) {
 		s->ndenials++;
 		if (json_array_size(s->denials) < MAX_DENIALS_LISTED)
@@ -419,7 +417,7 @@ sub_begin(struct ct_watch *w, struct ct_run *r, json_t *ev, int64_t t, pid_t pid
 	s->late = late;
 	s->start_us = s->last_us = t;
 	s->live = 1;
-	s->nprocs = late ? 0 : 1;	/* a process found running counts as its "present" */
+	s->nprocs = 1;
 	/* the key: argv[ARGINDEX]; a task id when it is a valid one, else the watch's task */
 	nonce = json_string_value(json_array_get(s->argv, (size_t)w->p.split_argindex));
 	s->nonce = nonce != NULL ? json_string(nonce) : json_null();
@@ -496,6 +494,24 @@ sub_left(struct ct_watch *w, struct sub *s, int64_t t)
 	s->closing_until_us = t + CT_WATCH_CLOSE_GRACE_US;
 }
 
+/*
+ * A process joins a sub-run.  A process born between the attach and the reading of the
+ * cgroup comes twice, as present and by its fork: it is counted once.
+ */
+static int
+sub_join(struct ct_watch *w, struct sub *s, json_int_t pid)
+{
+	int rc;
+
+	if (sub_of(w, w->pids, pid) == s)
+		return 0;
+	if ((rc = map_set(w, w->pids, pid, s)) != 0)
+		return rc;
+	s->live++;
+	s->nprocs++;
+	return 0;
+}
+
 static int
 route(void *arg, struct ct_run *r, json_t *ev, int64_t t, int64_t open_us, int64_t close_us)
 {
@@ -514,9 +530,8 @@ route(void *arg, struct ct_run *r, json_t *ev, int64_t t, int64_t open_us, int64
 		/* found running: a child of a sub-run's process, or a sub-run's root */
 		if ((s = sub_of(w, w->pids, jint(ev, "ppid"))) != NULL) {
 			json_object_del(ev, "argv");
-			if ((rc = map_set(w, w->pids, pid, s)) != 0)
+			if ((rc = sub_join(w, s, pid)) != 0)
 				return rc;
-			s->live++;
 			return sub_take(w, r, s, ev, t, open_us, close_us);
 		}
 		if (!is_program(w, NULL, argv, &off)) {
@@ -533,9 +548,8 @@ route(void *arg, struct ct_run *r, json_t *ev, int64_t t, int64_t open_us, int64
 	if (strcmp(type, "fork") == 0) {
 		if ((s = sub_of(w, w->pids, jint(ev, "ppid"))) == NULL)
 			return 0;
-		if ((rc = map_set(w, w->pids, pid, s)) != 0)
+		if ((rc = sub_join(w, s, pid)) != 0)
 			return rc;
-		s->live++;
 		return sub_take(w, r, s, ev, t, open_us, close_us);
 	}
 	if (strcmp(type, "exec") == 0) {

@@ -77,6 +77,7 @@ col_int(json_t *o, const char *k, sqlite3_stmt *s, int i)
 
 struct inv {
 	json_t *o;			/* the invocation's JSON (what is returned) */
+	int hidden;			/* a sibling of the selection: joined, not shown */
 	int64_t start_us, end_us;
 	json_t *conns;			/* its "connections" array */
 };
@@ -93,7 +94,7 @@ struct join {
 };
 
 static int
-add_inv(struct join *j, sqlite3_stmt *s)
+add_inv(struct join *j, sqlite3_stmt *s, int hidden)
 {
 	const char *id = (const char *)sqlite3_column_text(s, 0);
 	struct inv *n;
@@ -110,6 +111,7 @@ add_inv(struct join *j, sqlite3_stmt *s)
 	n = &j->inv[j->ninv++];
 	memset(n, 0, sizeof(*n));
 	n->o = o;
+	n->hidden = hidden;
 	n->start_us = sqlite3_column_int64(s, 3);
 	n->end_us = sqlite3_column_type(s, 4) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, 4);
 	json_object_set_new(j->seen, id, json_true());
@@ -139,6 +141,27 @@ add_inv(struct join *j, sqlite3_stmt *s)
 	" s.parent_run_id, s.root_pid"
 
 static int
+run_queries(struct join *j, const char *const *q, const char *key, int hidden)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = 0, step = SQLITE_DONE;
+	size_t i;
+
+	for (i = 0; q[i] != NULL && rc == 0; i++) {
+		if (sqlite3_prepare_v2(ct_store_db(j->st), q[i], -1, &s, NULL) != SQLITE_OK)
+			return ct_store_error(j->st, "reading runs");
+		sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+		while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW)
+			rc = add_inv(j, s, hidden);
+		if (rc == 0 && step != SQLITE_DONE)
+			rc = ct_store_error(j->st, "reading runs");
+		sqlite3_finalize(s);
+		s = NULL;
+	}
+	return rc;
+}
+
+static int
 load_invocations(struct join *j)
 {
 	static const char *const q_run[] = {
@@ -157,26 +180,44 @@ load_invocations(struct join *j)
 		" JOIN runs r ON r.id = s.run_id WHERE w.task_id = ?1 ORDER BY r.start_us",
 		NULL
 	};
+	/* the watches the selected sub-runs belong to, and all their sub-runs */
+	static const char *const q_siblings[] = {
+		"SELECT " INV_COLS " FROM runs r LEFT JOIN watch_subruns s ON s.run_id = r.id"
+		" WHERE r.id = ?1",
+		"SELECT " INV_COLS " FROM watch_subruns s JOIN runs r ON r.id = s.run_id"
+		" WHERE s.parent_run_id = ?1 ORDER BY r.start_us",
+		NULL
+	};
 	const char *const *q = j->p->run_id != NULL ? q_run : q_task;
 	const char *key = j->p->run_id != NULL ? j->p->run_id : j->p->task_id;
-	sqlite3_stmt *s = NULL;
-	int rc = 0, step;
-	size_t i;
+	json_t *parents = json_object(), *v;
+	const char *pk;
+	size_t i, n;
+	int rc;
 
-	for (i = 0; q[i] != NULL && rc == 0; i++) {
-		if (sqlite3_prepare_v2(ct_store_db(j->st), q[i], -1, &s, NULL) != SQLITE_OK)
-			return ct_store_error(j->st, "reading runs");
-		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-		while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW)
-			rc = add_inv(j, s);
-		if (rc == 0 && step != SQLITE_DONE)
-			rc = ct_store_error(j->st, "reading runs");
-		sqlite3_finalize(s);
-		s = NULL;
-	}
-	if (rc == 0 && j->ninv == 0)
+	if (parents == NULL)
+		return nomem();
+	if ((rc = run_queries(j, q, key, 0)) != 0)
+		goto out;
+	if (j->ninv == 0) {
 		rc = ct_error(CT_ERR_NOTFOUND, "no run %s '%s' in the ledger",
 		    j->p->run_id != NULL ? "with id" : "of task", key);
+		goto out;
+	}
+	/*
+	 * A sub-run's siblings ran in the same container at the same time: their requests
+	 * are theirs, and a time alone that fits two of them fits none.  They are joined too,
+	 * and left out of the result.
+	 */
+	n = j->ninv;
+	for (i = 0; i < n; i++)
+		if (json_is_string(json_object_get(j->inv[i].o, "watch_run")))
+			json_object_set(parents, jstr(j->inv[i].o, "watch_run"), json_true());
+	json_object_foreach(parents, pk, v)
+		if ((rc = run_queries(j, q_siblings, pk, 1)) != 0)
+			goto out;
+ out:
+	json_decref(parents);
 	return rc;
 }
 
@@ -650,7 +691,9 @@ join_host(struct join *j, json_t *req, json_t **reason)
 
 	for (i = 0; i < j->ninv; i++) {
 		json_array_foreach(j->inv[i].conns, k, c) {
-			if (!has_name(c, host) || !within(j, &j->inv[i], c, t))
+			/* a transparent proxy: the name led to the proxy's address */
+			if (!has_name(c, host) || !within(j, &j->inv[i], c, t) ||
+			    via_proxy(j, c) == 0)
 				continue;
 			if (hit != NULL && hit != &j->inv[i]) {
 				if (runs == NULL)
@@ -675,11 +718,17 @@ join_host(struct join *j, json_t *req, json_t **reason)
 	return 1;
 }
 
-/* by time alone: one invocation, which talked to the proxy */
+/*
+ * By time alone: one invocation, which talked to the proxy then.  A request whose source
+ * port is known only fits a connection to the proxy whose port is not (one that had not
+ * closed when its record ended); one whose port is not known, any invocation that talked to
+ * the proxy within its window.
+ */
 static int
 join_window(struct join *j, json_t *req)
 {
 	int64_t t = jint(req, "time_us");
+	int have_port = json_object_get(req, "source_port") != NULL;
 	struct inv *hit = NULL;
 	size_t i, k;
 	json_t *c;
@@ -692,9 +741,15 @@ join_window(struct join *j, json_t *req)
 		if (t < v->start_us - j->skew || t > end + j->skew ||
 		    json_is_true(json_object_get(v->o, "own")))
 			continue;
-		json_array_foreach(v->conns, k, c)
-			if (via_proxy(j, c) == 1)
+		json_array_foreach(v->conns, k, c) {
+			json_t *sport = json_object_get(c, "sport");
+
+			if (via_proxy(j, c) != 1)
+				continue;
+			if (!have_port || ((sport == NULL || json_is_null(sport)) &&
+			    within(j, v, c, t)))
 				talked = 1;
+		}
 		if (!talked)
 			continue;
 		if (hit != NULL)
@@ -771,7 +826,7 @@ ct_watch_join(struct ct_store *st, const struct ct_watch_join_params *p, json_t 
 	struct join j;
 	json_t *reqs = NULL, *unatt = NULL, *o = NULL, *req, *rules = NULL, *inferred = NULL;
 	int64_t from = INT64_MAX, to = INT64_MIN;
-	uint64_t nconn = 0, joined = 0, bypasses = 0;
+	uint64_t nconn = 0, joined = 0, bypasses = 0, nvis = 0;
 	const char *key;
 	json_t *val;
 	size_t i;
@@ -783,7 +838,7 @@ ct_watch_join(struct ct_store *st, const struct ct_watch_join_params *p, json_t 
 	memset(&j, 0, sizeof(j));
 	j.st = st;
 	j.p = p;
-	j.skew = p->skew_us > 0 ? p->skew_us : CT_WATCH_JOIN_SKEW_US;
+	j.skew = p->skew_us >= 0 ? p->skew_us : CT_WATCH_JOIN_SKEW_US;
 	if ((j.seen = json_object()) == NULL || (j.proxies = json_object()) == NULL ||
 	    (reqs = json_array()) == NULL || (unatt = json_array()) == NULL) {
 		rc = nomem();
@@ -796,6 +851,9 @@ ct_watch_join(struct ct_store *st, const struct ct_watch_join_params *p, json_t 
 
 		if ((rc = load_connections(&j, &j.inv[i])) != 0)
 			goto out;
+		if (j.inv[i].hidden)
+			continue;
+		nvis++;
 		nconn += json_array_size(j.inv[i].conns);
 		if (j.inv[i].start_us < from)
 			from = j.inv[i].start_us;
@@ -811,22 +869,22 @@ ct_watch_join(struct ct_store *st, const struct ct_watch_join_params *p, json_t 
 	json_array_foreach(reqs, i, req) {
 		json_t *reason = NULL;
 
-		if (json_object_get(req, "done") != NULL) {
-			joined++;
+		if (json_object_get(req, "done") != NULL)
 			continue;
-		}
-		if (join_host(&j, req, &reason) || (reason == NULL && join_window(&j, req))) {
-			joined++;
+		if (join_host(&j, req, &reason) || (reason == NULL && join_window(&j, req)))
 			continue;
-		}
 		json_object_set_new(req, "reason", reason != NULL ? reason : json_string(
 		    "no connection of these invocations carried it"));
 		json_array_append(unatt, req);
 	}
 	json_array_foreach(reqs, i, req)
 		json_object_del(req, "done");
-	for (i = 0; i < j.ninv; i++)
+	for (i = 0; i < j.ninv; i++) {
+		if (j.inv[i].hidden)
+			continue;
 		findings(&j, &j.inv[i], &bypasses);
+		joined += json_array_size(json_object_get(j.inv[i].o, "requests"));
+	}
 
 	if ((rules = json_array()) == NULL || (inferred = json_array()) == NULL) {
 		rc = nomem();
@@ -845,8 +903,9 @@ ct_watch_join(struct ct_store *st, const struct ct_watch_join_params *p, json_t 
 	o = json_pack("{s:{s:o, s:o, s:b}, s:I, s:[], s:o, s:{s:I, s:I, s:I, s:I, s:I}}",
 	    "proxy", "rules", rules, "inferred", inferred, "known", p->proxy != NULL ||
 	    json_object_size(j.proxies) > 0, "skew_us", (json_int_t)j.skew, "invocations",
-	    "unattributed", unatt, "totals", "invocations", (json_int_t)j.ninv, "connections",
-	    (json_int_t)nconn, "requests", (json_int_t)json_array_size(reqs), "joined",
+	    "unattributed", unatt, "totals", "invocations", (json_int_t)nvis, "connections",
+	    (json_int_t)nconn, "requests", (json_int_t)(joined + json_array_size(unatt)),
+	    "joined",
 	    (json_int_t)joined, "bypasses", (json_int_t)bypasses);
 	rules = inferred = unatt = NULL;
 	if (o == NULL) {
@@ -857,6 +916,8 @@ ct_watch_join(struct ct_store *st, const struct ct_watch_join_params *p, json_t 
 		json_t *c;
 		size_t k;
 
+		if (j.inv[i].hidden)
+			continue;
 		json_array_foreach(j.inv[i].conns, k, c) {
 			json_object_del(c, "open_us");
 			json_object_del(c, "close_us");

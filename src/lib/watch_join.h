@@ -13,11 +13,15 @@
  *   "source"  its remote_addr (address and port, read back from the proxy's own line in the
  *             ingested file and checked against the line's digest) is the connection's source,
  *             and it happened while the connection was open (give or take the skew);
- *   "host"    its host is one of the names the connection's address was resolved from, while
- *             the connection was open, and only one invocation has such a connection;
- *   "window"  it happened within exactly one invocation's window, and that invocation talked
- *             to the proxy (weak: said so).
+ *   "host"    its host is one of the names the connection's address was resolved from (a
+ *             transparent proxy: the name led to the proxy), the connection may be the
+ *             proxy's (see below), it was open then, and only one invocation has one;
+ *   "window"  exactly one invocation talked to the proxy then - when the request's source
+ *             port is known, over a connection whose port is not (still open when the record
+ *             ended) - (weak: said so).
  * Otherwise it is unattributed (another container, before or after the watch, ambiguous).
+ * A selected sub-run's siblings in the same watch take part in the join (their requests are
+ * theirs, and a time that fits two invocations fits none) but are not shown.
  *
  * The proxy's addresses are the destinations matching `proxy` (rules as for --allow: a name,
  * an address or CIDR, optionally with a port), or, when none are given, the destinations of
@@ -46,7 +50,7 @@ struct ct_watch_join_params {
 	const char *task_id;		/* or: every watch run of this task, and the sub-runs
 					 * whose task it is */
 	const struct ct_netpolicy *proxy;	/* the proxy's addresses; NULL: inferred */
-	int64_t skew_us;		/* 0: CT_WATCH_JOIN_SKEW_US */
+	int64_t skew_us;		/* negative: CT_WATCH_JOIN_SKEW_US */
 };
 
 /*
