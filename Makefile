@@ -118,6 +118,39 @@ fuzz: $(FUZZ_BIN)
 	done
 # ---- end of fuzzing ----
 
+# ---- allocation-failure injection (owned by faults; tests/unit/torture.c) ----
+#   unit (SAN=1 builds only)  $(O)/tests/torture/test_<name> for each of TORTURE_TESTS: the
+#                             unit test linked with a copy of libcredtrail.a whose malloc,
+#                             calloc, realloc, reallocarray, strdup, strndup, asprintf and
+#                             vasprintf calls are renamed to tests/unit/torture.c's, which fail
+#                             the Nth call (CT_TORTURE_FAIL=N); t1230 runs a sample of N in
+#                             make check
+#   make torture SAN=1        every N = 1.. until nothing is failed, for each test
+TORTURE_TESTS := util jwt sshcert dnsmsg jscan merkle netpolicy dsse sts sigv4
+TORTURE_BIN   := $(patsubst %,$(O)/tests/torture/test_%,$(TORTURE_TESTS))
+TORTURE_SYMS  := malloc calloc realloc reallocarray strdup strndup asprintf vasprintf
+
+$(O)/torture/libcredtrail.a: $(O)/libcredtrail.a
+	@mkdir -p $(dir $@)
+	objcopy $(foreach s,$(TORTURE_SYMS),--redefine-sym $(s)=ct_torture_$(s)) $< $@
+
+$(O)/tests/torture/torture.o: tests/unit/torture.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O)/tests/torture/test_%: tests/unit/test_%.c $(O)/torture/libcredtrail.a $(O)/tests/torture/torture.o
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/tests/torture/torture.o \
+	    $(O)/torture/libcredtrail.a $(LDLIBS) -lcmocka
+
+ifeq ($(SAN),1)
+unit: $(TORTURE_BIN)
+endif
+
+.PHONY: torture
+torture: $(TORTURE_BIN)
+	CT_TORTURE_ALL=1 tests/run $(O) t1230-torture
+# ---- end of allocation-failure injection ----
+
 # ---- man pages, bash completion, install (owned by unix) ----
 #   make man             man/*.scd (scdoc sources) -> $(O)/man/*.1
 #   make completion      $(O)/completion/credtrail: the option tables generated from the
