@@ -44,7 +44,8 @@ wait "$CPID"
 # two invocations overlapping: each waits for the other before it acts, and before it ends
 dexec "$IEXEC" 30 inv-a "touch $T/a.up; while [ ! -e $T/b.up ]; do sleep 0.02; done;
     $CLIENT tcp:api.example:$P; $GET http://api.example/a; touch $T/a.proxied;
-    setsid sleep 60 >/dev/null 2>&1 & echo daemon \$!;
+    setsid sleep 60 >/dev/null 2>&1 & d=\$!;
+    while [ \"\$(cat /proc/\$d/comm)\" != sleep ]; do sleep 0.02; done; echo daemon \$d;
     while [ ! -e $T/release ]; do sleep 0.02; done" >"$T/a.out" 2>&1 &
 APID=$!
 dexec "$IEXEC" 30 inv-b "touch $T/b.up; while [ ! -e $T/a.up ]; do sleep 0.02; done;
