@@ -100,7 +100,8 @@ load_config(void)
 		} else
 			path = def;
 	}
-	r = path != NULL && *path != '\0' ? ct_config_load(&config, path) : 0;
+	r = path != NULL && *path != '\0' ?
+	    ct_config_load(&config, path, path == def ? CT_CONFIG_DEFAULT_PATH : 0) : 0;
 	free(def);
 	if (r != 0)
 		return r;

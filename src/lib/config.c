@@ -177,7 +177,7 @@ ct_config_parse(struct ct_config *cfg, const char *name, const char *text, size_
 }
 
 int
-ct_config_load(struct ct_config *cfg, const char *path)
+ct_config_load(struct ct_config *cfg, const char *path, int flags)
 {
 	struct stat sb;
 	uint8_t *text = NULL;
@@ -185,7 +185,8 @@ ct_config_load(struct ct_config *cfg, const char *path)
 	int r = CT_ERR_INTERNAL;
 
 	if (stat(path, &sb) != 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
+		if (errno == ENOENT || errno == ENOTDIR ||
+		    (errno == EACCES && (flags & CT_CONFIG_DEFAULT_PATH)))
 			return 0;
 		return ct_error(CT_ERR_SYSTEM, "cannot read '%s'", path);
 	}

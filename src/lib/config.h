@@ -42,8 +42,14 @@ int ct_config_default_path(char **out);
  */
 int ct_config_parse(struct ct_config *cfg, const char *name, const char *text, size_t len);
 
-/* Read and parse `path`; a file that does not exist gives an empty configuration. */
-int ct_config_load(struct ct_config *cfg, const char *path);
+/*
+ * Read and parse `path`; a file that does not exist gives an empty configuration.  With
+ * CT_CONFIG_DEFAULT_PATH (the path was not given by the user but derived from HOME or
+ * XDG_CONFIG_HOME), a path this user may not even look up (EACCES: another user's home, as
+ * after setpriv or su without -) is no configuration either.
+ */
+#define CT_CONFIG_DEFAULT_PATH	(1 << 0)
+int ct_config_load(struct ct_config *cfg, const char *path, int flags);
 
 void ct_config_release(struct ct_config *cfg);
 

@@ -32,6 +32,17 @@ t_is "an empty CREDTRAIL_CONFIG reads no file" "$(sqlite3 "$T/data/credtrail/led
 t_is "a missing file is no configuration" "$(sqlite3 "$T/data/credtrail/ledger.db" \
     'select count(*) from tasks')" 2
 
+# another user's home (setpriv or su without -): its config is not this user's
+mkdir -m 700 private && mkdir -p private/.config/credtrail && printf 'db = x\n' >private/.config/credtrail/config
+mkdir -m 1777 shared
+t_ok "a default path another user's home hides is no configuration" \
+    env -u XDG_CONFIG_HOME HOME=$T/private CREDTRAIL_DB=$T/shared/nobody.db \
+    setpriv --reuid=nobody --regid=nogroup --clear-groups $CT task list
+t_err "but a CREDTRAIL_CONFIG this user cannot reach is an error" 1 \
+    "cannot read '$T/private/.config/credtrail/config'" \
+    env CREDTRAIL_CONFIG=$T/private/.config/credtrail/config CREDTRAIL_DB=$T/shared/nobody.db \
+    setpriv --reuid=nobody --regid=nogroup --clear-groups $CT task list
+
 # ---- precedence for db: flag > environment > file ----
 export CREDTRAIL_CONFIG=$T/explicit.conf
 CREDTRAIL_DB=$T/env.db $CT task new --id dbenv >/dev/null

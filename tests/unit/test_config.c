@@ -124,12 +124,14 @@ test_load_missing(void **state)
 {
 	struct ct_config c = { 0 };
 
-	assert_int_equal(ct_config_load(&c, "/nonexistent/credtrail/config"), 0);
+	assert_int_equal(ct_config_load(&c, "/nonexistent/credtrail/config", 0), 0);
 	assert_null(c.path);
-	assert_int_equal(ct_config_load(&c, "/dev/null"), 0);
+	assert_int_equal(ct_config_load(&c, "/dev/null/config", 0), 0);	/* ENOTDIR */
+	assert_null(c.path);
+	assert_int_equal(ct_config_load(&c, "/dev/null", 0), 0);
 	assert_string_equal(c.path, "/dev/null");
 	ct_config_release(&c);
-	assert_int_equal(ct_config_load(&c, "/"), CT_ERR_INVALID);
+	assert_int_equal(ct_config_load(&c, "/", 0), CT_ERR_INVALID);
 }
 
 int
