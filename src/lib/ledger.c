@@ -317,25 +317,29 @@ int
 ct_cred_record(struct ct_store *st, struct ct_cred *c, const char *outpath, const void *data,
     size_t len, unsigned int mode)
 {
-	int r, written = 0;
+	char sql[64];
+	int r;
 
+	/*
+	 * The row is committed before the output is written, so that a crash (SIGKILL) between
+	 * the two leaves a recorded credential that was never delivered - never a delivered
+	 * credential the ledger does not know (t1200-kill).  A failed write takes the row out
+	 * again; the write's error is the one reported.
+	 */
 	if ((r = ct_store_begin(st)) != 0)
 		return r;
-	if ((r = ct_cred_insert(st, c)) != 0)
-		goto fail;
-	if (outpath != NULL) {
-		if ((r = ct_write_file_atomic(outpath, data, len, (mode_t)mode)) != 0)
-			goto fail;
-		written = 1;
+	if ((r = ct_cred_insert(st, c)) != 0 || (r = ct_store_commit(st)) != 0) {
+		ct_store_rollback(st);
+		return r;
 	}
-	if ((r = ct_store_commit(st)) != 0)
-		goto fail;
+	if (outpath != NULL &&
+	    (r = ct_write_file_atomic(outpath, data, len, (mode_t)mode)) != 0) {
+		snprintf(sql, sizeof(sql), "DELETE FROM credentials WHERE id = %lld",
+		    (long long)c->id);
+		sqlite3_exec(ct_store_db(st), sql, NULL, NULL, NULL);
+		return r;
+	}
 	return 0;
- fail:
-	ct_store_rollback(st);
-	if (written)
-		unlink(outpath);
-	return r;
 }
 
 static const char *
