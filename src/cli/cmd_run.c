@@ -159,7 +159,8 @@ cmd_run(int argc, char **argv)
 		  "resolver the DNS proxy forwards to (default: /etc/resolv.conf)" },
 		{ OPT_STRING, 0, "backend", &backend, "ebpf|seccomp",
 		  "monitor backend (default: ebpf when root, else seccomp)" },
-		{ OPT_LIST, 0, "env", &env, "NAME=VALUE", "add to the agent's clean environment" },
+		{ OPT_LIST, 0, "env", &env, "NAME[=VALUE]",
+		  "for the agent's environment; NAME alone copies credtrail's value" },
 		{ OPT_STRING, 0, "otlp-file", &otlp_file, "FILE",
 		  "write the run as an OTLP/JSON span and its events as log records to FILE" },
 		{ OPT_STRING, 0, "otlp-endpoint", &otlp_endpoint, "URL",
@@ -170,23 +171,30 @@ cmd_run(int argc, char **argv)
 		"credtrail run --task ID [--allow RULE]... [--policy FILE] [--enforce] [--user USER]\n"
 		"              [--events FILE [--attest FILE] [--sign KEY]] [--json FILE]\n"
 		"              [--upstream-dns ADDR[:PORT]]\n"
-		"              [--backend ebpf|seccomp] [--env NAME=VALUE]...\n"
+		"              [--backend ebpf|seccomp] [--env NAME[=VALUE]]...\n"
 		"              [--otlp-file FILE] [--otlp-endpoint URL] -- CMD [ARGS...]",
 		"Run CMD as the task's agent: in its own cgroup, as an unprivileged user without\n"
 		"capabilities, with every network attempt of its whole process tree recorded (and\n"
 		"labelled with the DNS names that led to it).  --enforce refuses what the allow\n"
 		"rules do not admit.  Exits with the agent's status.  The agent's TRACEPARENT\n"
 		"continues the caller's trace when credtrail has a valid one (W3C trace context),\n"
-		"else starts a new trace.",
+		"else starts a new trace.  The agent's environment is clean: --env NAME=VALUE adds\n"
+		"to it, and --env NAME copies credtrail's own value, so that a secret handed to\n"
+		"the agent is never on a command line other users can read in /proc.",
 		"exit status: the agent's (128+N if killed by signal N); 125 setup failed (the agent\n"
 		"did not run), 126 command not executable, 127 command not found, 2 usage error."
 	};
 
 	parse_options(argc, argv, opts, &help, PARSE_STOP_AT_NONOPT, &npos);
-	if (task == NULL)
-		return cli_usage_error("missing --task ID");
-	if (npos == 0)
-		return cli_usage_error("missing the command to run (credtrail run --task ID -- CMD)");
+	if (task == NULL) {
+		status = cli_usage_error("missing --task ID");
+		goto out;
+	}
+	if (npos == 0) {
+		status = cli_usage_error("missing the command to run "
+		    "(credtrail run --task ID -- CMD)");
+		goto out;
+	}
 	memset(&rp, 0, sizeof(rp));
 	if (backend == NULL)
 		rp.backend = CT_RUN_BACKEND_AUTO;
@@ -194,16 +202,32 @@ cmd_run(int argc, char **argv)
 		rp.backend = CT_RUN_BACKEND_EBPF;
 	else if (strcmp(backend, "seccomp") == 0)
 		rp.backend = CT_RUN_BACKEND_SECCOMP;
-	else
-		return cli_usage_error("unknown backend '%s' (ebpf or seccomp)", backend);
-	for (i = 0; i < env.n; i++)
-		if (strchr(env.v[i], '=') == NULL || env.v[i][0] == '=')
-			return cli_usage_error("--env expects NAME=VALUE, not '%s'", env.v[i]);
-	if ((attest != NULL || sign != NULL) && events == NULL)
-		return cli_usage_error("--attest and --sign need --events FILE");
+	else {
+		status = cli_usage_error("unknown backend '%s' (ebpf or seccomp)", backend);
+		goto out;
+	}
+	for (i = 0; i < env.n; i++) {
+		if (env.v[i][0] == '=' || env.v[i][0] == '\0') {
+			status = cli_usage_error("--env expects NAME=VALUE or NAME, not '%s'",
+			    env.v[i]);
+			goto out;
+		}
+		if (strchr(env.v[i], '=') == NULL && getenv(env.v[i]) == NULL) {
+			status = cli_usage_error("--env %s: no such variable in credtrail's "
+			    "environment", env.v[i]);
+			goto out;
+		}
+	}
+	if ((attest != NULL || sign != NULL) && events == NULL) {
+		status = cli_usage_error("--attest and --sign need --events FILE");
+		goto out;
+	}
 	if (events != NULL && attest == NULL) {
-		if (asprintf(&attest_default, "%s.dsse.json", events) < 0)
-			return cli_error("out of memory");
+		if (asprintf(&attest_default, "%s.dsse.json", events) < 0) {
+			attest_default = NULL;
+			status = cli_error("out of memory");
+			goto out;
+		}
 		attest = attest_default;
 	}
 	if (sign == NULL && events != NULL)

@@ -39,6 +39,7 @@
 
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <seccomp.h>
 #include <sqlite3.h>
@@ -1485,14 +1486,29 @@ build_env(struct ct_run *r, const struct passwd *pw)
 	    (rc = env_add(r, "TRACEPARENT", r->traceparent)) != 0)
 		return rc;
 	for (i = 0; i < r->p.nenv; i++) {
-		const char *eq = strchr(r->p.env[i], '=');
-		char **n, *s;
+		const char *eq = strchr(r->p.env[i], '='), *val;
+		char **n, *s = NULL;
 
-		if (eq == NULL || eq == r->p.env[i])
-			return ct_error(CT_ERR_INVALID, "environment entry '%s' is not NAME=VALUE",
-			    r->p.env[i]);
-		if ((s = strdup(r->p.env[i])) == NULL ||
+		if (eq == r->p.env[i] || r->p.env[i][0] == '\0')
+			return ct_error(CT_ERR_INVALID, "environment entry '%s' is not NAME=VALUE "
+			    "or NAME", r->p.env[i]);
+		if (eq == NULL) {
+			/*
+			 * NAME alone passes credtrail's own value: a secret given this way never
+			 * appears in a command line that other users can read in /proc.
+			 */
+			if ((val = getenv(r->p.env[i])) == NULL)
+				return ct_error(CT_ERR_INVALID, "--env %s: no such variable in "
+				    "credtrail's environment", r->p.env[i]);
+			if (asprintf(&s, "%s=%s", r->p.env[i], val) < 0)
+				s = NULL;
+		} else {
+			s = strdup(r->p.env[i]);
+		}
+		if (s == NULL ||
 		    (n = reallocarray(r->envp, r->nenvp + 2, sizeof(*n))) == NULL) {
+			if (s != NULL)
+				OPENSSL_cleanse(s, strlen(s));
 			free(s);
 			return ct_error(CT_ERR_NOMEM, "out of memory");
 		}
