@@ -195,6 +195,12 @@ t_is "and not at all when two invocations ran then" \
     "$($CT watch report --run "$(sub inv-a run)" --proxy "$PADDR:$PX" --skew 0 --json |
         jq -c '[[.invocations[].requests[].path], [.unattributed[].path | select(. == "/a")]]')" \
     '[[],["/a"]]'
+sed 's|"/a"|"/A"|' "$T/proxy.moved" >"$T/proxy.log"
+t_is "a line changed since it was ingested is not believed: the row's words are used instead" \
+    "$($CT watch report --run "$(jq -r .run "$T/split.json")" --json |
+        jq -c '[.invocations[].requests[], .unattributed[] | select(.path == "/a" or .path == "/A")
+            | [.path, .read_back, .note]]')" \
+    '[["/a",false,"its line cannot be read back as ingested"]]'
 t_err "a run that is not in the ledger is one error line" 1 "no run with id 'nope'" \
     $CT watch report --run nope
 t_err "--run and --task together are a usage error" 2 "exactly one of --run" \
