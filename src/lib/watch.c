@@ -11,14 +11,11 @@
  * every TCP connection a sub-run opened and has not closed.  Both are jansson objects keyed
  * by the decimal number; a busy container has a few thousand entries at most.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -754,25 +751,21 @@ sub_db_end(struct ct_watch *w, struct sub *s, json_t *drops)
 static int
 write_json(const char *path, json_t *o)
 {
-	char *text;
+	char *text, *t2;
+	size_t n;
 	int rc;
 
 	if ((text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL)
 		return ct_error(CT_ERR_NOMEM, "out of memory");
-	/* the text ends without a newline: add one */
-	{
-		size_t n = strlen(text);
-		char *t2 = realloc(text, n + 2);
-
-		if (t2 == NULL) {
-			free(text);
-			return ct_error(CT_ERR_NOMEM, "out of memory");
-		}
-		text = t2;
-		text[n++] = '\n';
-		text[n] = '\0';
-		rc = ct_write_file_atomic(path, text, n, 0644);
+	n = strlen(text);
+	if ((t2 = realloc(text, n + 2)) == NULL) {
+		free(text);
+		return ct_error(CT_ERR_NOMEM, "out of memory");
 	}
+	text = t2;
+	text[n++] = '\n';
+	text[n] = '\0';
+	rc = ct_write_file_atomic(path, text, n, 0644);
 	free(text);
 	return rc;
 }
@@ -1110,7 +1103,9 @@ ct_watch_free(struct ct_watch *w)
 int
 ct_watch_release(const char *cgroup_path, unsigned *n)
 {
+	struct timespec ts = { 0, 20 * 1000000L };
 	struct ct_cgroup cg;
+	unsigned k;
 	int r, i;
 
 	*n = 0;
@@ -1121,10 +1116,15 @@ ct_watch_release(const char *cgroup_path, unsigned *n)
 	 * its process is gone: a guard that still looks alive is asked again for a while.
 	 */
 	for (i = 0; i < 50; i++) {
-		if ((r = ct_monitor_guards_find(cg.dirfd, 1, n)) != CT_ERR_EXISTS)
+		r = ct_monitor_guards_find(cg.dirfd, 1, &k);
+		*n += k;
+		if (r != CT_ERR_EXISTS)
 			break;
-		usleep(20000);
+		ct_error_clear();
+		nanosleep(&ts, NULL);
 	}
+	if (r == CT_ERR_EXISTS)
+		r = ct_error(CT_ERR_EXISTS, "a running credtrail watch guards '%s'", cgroup_path);
 	ct_cgroup_release(&cg);
 	return r;
 }

@@ -66,6 +66,7 @@ t_is "and it recorded that process's end" \
 new_container b
 watch killed --task "$TASK"
 dexec $CLIENT "tcp4:$HADDR:$P" >/dev/null
+wait_log killed '.type=="close"'
 stop_watch KILL
 t_is "a killed watch in audit mode leaves nothing attached" "$(attached)" ""
 t_is "the container runs on and its traffic is no longer observed" \
@@ -74,7 +75,7 @@ $CT verify --log "$T/killed.jsonl" >"$T/killed.verify" 2>&1
 t_is "the log says it stops without a final checkpoint (verify status 3)" \
     "$? $(grep -c 'unsigned trailing records' "$T/killed.verify")" "3 1"
 t_is "the ledger's run has no end and is incomplete" \
-    "$(t_sql "select end_us is null, complete from runs where id = '$(jq -r 'select(.type=="start") | .run' "$T/killed.jsonl")'")" \
+    "$(t_sql "select end_us is null, complete from runs where id = '$(watch_run killed)'")" \
     "1|0"
 
 # ---- enforce mode: allowed and denied, then killed: fail closed ----
@@ -89,6 +90,7 @@ t_is "a second watch of a guarded cgroup is refused" \
 status 1"
 t_is "the guard is attached beside the monitor" \
     "$(attached | tr ' ' '\n' | grep -c '^ctg_')" 5
+wait_log enf '.type=="sendmsg" and .verdict=="deny"'
 stop_watch KILL
 t_is "a killed watch in enforce mode leaves only its guard attached" "$(attached)" \
     "ctg_connect4 ctg_connect6 ctg_egress ctg_sendmsg4 ctg_sendmsg6 "
