@@ -904,6 +904,10 @@ int ct_sendmsg_unix(struct bpf_sock_addr *ctx)
 
 /* x86-64 system call numbers the refused-privilege record cares about */
 #define NR_open		2
+#define NR_kill		62
+#define NR_tkill	200
+#define NR_tgkill	234
+#define SIGCONT_	18
 #define NR_rename	82
 #define NR_mkdir	83
 #define NR_creat	85
@@ -1027,6 +1031,13 @@ int BPF_PROG(ct_cap_denied, const struct cred *cred, struct user_namespace *targ
 	nr = BPF_CORE_READ((struct pt_regs *)bpf_task_pt_regs(task), orig_ax);
 	if (!cap_worth_recording(cap, nr, (task->flags & PF_IO_WORKER_) != 0 ||
 	    nr == NR_io_uring_enter))
+		return 0;
+	/* SIGCONT within the session is let through after this check fails: not refused */
+	if (cap == 5 && (nr == NR_kill || nr == NR_tkill) &&
+	    BPF_CORE_READ((struct pt_regs *)bpf_task_pt_regs(task), si) == SIGCONT_)
+		return 0;
+	if (cap == 5 && nr == NR_tgkill &&
+	    BPF_CORE_READ((struct pt_regs *)bpf_task_pt_regs(task), dx) == SIGCONT_)
 		return 0;
 	record_denied(task, (__u32)cap, nr, 1);
 	return 0;
