@@ -482,11 +482,11 @@ done
 
 # ---- running the agent as root (uid 0 without capabilities) ----
 # uid 0 owns the cgroup tree and credtrail's files even without a capability: it is refused
-esc user-root enforce --user root -- "$B/cgroup-procs"
+esc user-root enforce --user root -- "$B/user-root.sh" "$B" "$T/attest.key"
 blocked user-root "--user root is refused before anything runs (status 125)" \
     "$(cat "$T/$RUN.rc")|$(cat "$T/$RUN.out")|$(cat "$T/$RUN.err")|$(test -e "$T/$RUN.jsonl" && echo log)" \
     "125||credtrail run: the agent cannot run as 'root': uid 0 owns the cgroups and credtrail's key even without capabilities|"
-esc user-root audit --user root -- "$B/cgroup-procs"
+esc user-root audit --user root -- "$B/user-root.sh" "$B" "$T/attest.key"
 t_is "[user-root] audit: refused - in audit mode too (it could leave its cgroup unrecorded)" \
     "$(cat "$T/$RUN.rc")|$(cat "$T/$RUN.out")" "125|"
 
@@ -521,6 +521,19 @@ for mode in enforce audit; do
 	    "[\"openat\",\"CAP_DAC_OVERRIDE\",null,null,\"/proc/$CTP/mem\",$(who "$(val pid)" "$CTP" "$B/ptrace")]" \
 	    "[\"pidfd_getfd\",\"CAP_SYS_PTRACE\",null,null,null,$(who "$(val pid)" "$CTP" "$B/ptrace")]")"
 done
+
+# ---- a process of the same user outside the cgroup ----
+# A known gap, asserted as such: the kernel checks no capability between processes of one
+# user, so the agent reaches a process of its user outside its cgroup unseen.  The remedy is
+# operational (an agent user nothing else runs as); this keeps the README's word honest.
+setpriv --reuid=65534 --regid=65534 --clear-groups sleep 600 &
+VICTIM=$!
+t_atexit "kill $VICTIM 2>/dev/null; wait $VICTIM 2>/dev/null"
+esc same-user enforce -- "$B/same-user" "$VICTIM"
+t_is "[same-user] enforce: not blocked - a nobody process outside the cgroup can be signalled, traced and read" \
+    "$(said)" "$(lines "signal sent" "seize attached" "vm_readv read")"
+t_is "[same-user] enforce: not recorded - no event names it" \
+    "$(ev "select(.target == $VICTIM or ((.path // \"\") | startswith(\"/proc/$VICTIM/\")))" | wc -l)" 0
 
 # ---- reading the signing key ----
 for mode in enforce audit; do

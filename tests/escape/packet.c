@@ -1,7 +1,7 @@
 /*
  * escape: packet sockets
  * how: socket(AF_PACKET, SOCK_RAW) in the host's network namespace, then inside a user and network namespace of its own (where it holds CAP_NET_RAW), and a frame sent on it
- * notes: the host namespace refuses it (no CAP_NET_RAW: a denied event); no cgroup hook sees packet sockets, so in enforce mode credtrail's seccomp filter traps socket() for families other than unix, inet, inet6 and netlink (SIGSYS, recorded); in audit mode the first send is recorded
+ * notes: no cgroup hook sees packet sockets: in enforce mode credtrail's seccomp filter traps socket() for families other than unix, inet, inet6 and netlink (SIGSYS, recorded); in audit mode the host namespace refuses it for want of CAP_NET_RAW (a denied event) and the first send on the one made in its own namespace is recorded
  *
  * usage: packet   (prints "host packet RESULT", "userns packet RESULT" and "userns send RESULT")
  */
