@@ -126,7 +126,7 @@ fuzz: $(FUZZ_BIN)
 #                             the Nth call (CT_TORTURE_FAIL=N); t1230 runs a sample of N in
 #                             make check
 #   make torture SAN=1        every N = 1.. until nothing is failed, for each test
-TORTURE_TESTS := util jwt sshcert dnsmsg jscan merkle netpolicy dsse sts sigv4
+TORTURE_TESTS := util jwt sshcert dnsmsg jscan merkle netpolicy dsse sts sigv4 sshdlog dnsproxy ingest
 TORTURE_BIN   := $(patsubst %,$(O)/tests/torture/test_%,$(TORTURE_TESTS))
 TORTURE_SYMS  := malloc calloc realloc reallocarray strdup strndup asprintf vasprintf
 

@@ -8,7 +8,7 @@
 # runs every N until nothing is failed.
 . "$(dirname "$0")/../lib.sh"
 
-SAMPLE="util:24 jwt:4 sshcert:4 dnsmsg:24 jscan:24 merkle:6 netpolicy:24 dsse:4 sts:16 sigv4:16"
+SAMPLE="util:24 jwt:4 sshcert:4 dnsmsg:24 jscan:24 merkle:6 netpolicy:24 dsse:4 sts:16 sigv4:16 sshdlog:11 dnsproxy:8 ingest:8"
 TESTS=$(printf '%s\n' $SAMPLE | cut -d: -f1)
 if [ ! -x "${CT_BUILD:-}/tests/torture/test_util" ]; then
 	echo "1..0 # SKIP no torture build (make O=DIR SAN=1 unit builds it)"
