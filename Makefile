@@ -190,12 +190,21 @@ uninstall:
 	    $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN_OUT)))
 # ---- end of man pages, bash completion, install ----
 
+# ---- static checks (owned by escape) ----
+#   make lint    scripts/lint: banned functions, cppcheck and clang-tidy (.clang-tidy) over
+#                src/, every one clean; clang-tidy re-checks only the files changed since
+#                they last passed (records in $(O)/lint/).  Needs the BPF skeleton header.
+lint: $(SKELS)
+	scripts/lint $(O)
+# ---- end of static checks ----
+
 deps:
 	@scripts/install-deps
 
 # The test build: sanitizers on, its own output folder; then every unit and e2e test.
 check: deps
 	$(MAKE) O=build/check SAN=1 all unit
+	$(MAKE) O=build/check SAN=1 lint	# static checks (scripts/lint) before the tests
 	tests/run build/check
 
 demo: deps
