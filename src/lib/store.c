@@ -54,7 +54,7 @@ ct_store_default_path(const char *explicit, char **out)
 }
 
 int
-ct_store_error(struct ct_store *st, const char *what)
+(ct_store_error)(struct ct_store *st, const char *what)
 {
 	return ct_error(CT_ERR_DB, "%s: %s", what, sqlite3_errmsg(st->db));
 }

@@ -37,7 +37,7 @@ ct_strerror(int code)
 }
 
 int
-ct_error(int code, const char *fmt, ...)
+(ct_error)(int code, const char *fmt, ...)
 {
 	int saved = errno;
 	char tmp[sizeof(detail)];

@@ -37,6 +37,10 @@ const char *ct_strerror(int code);
  * current errno text is appended; for CT_ERR_CRYPTO the first libcrypto error, if any.
  */
 int ct_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#ifdef __clang_analyzer__
+/* for clang-tidy (scripts/lint), which cannot see into err.c: the result is the code */
+#define ct_error(code, ...)	(ct_error((code), __VA_ARGS__), (code))
+#endif
 
 /* The detail of the last ct_error() on this thread, or the text of `code` when there is none. */
 const char *ct_errmsg(int code);
