@@ -151,11 +151,10 @@ find_entry(const struct ct_actionmap *m, const struct ct_am_entry *table, size_t
 static const struct ref_svc *
 find_ref(const struct ct_actionmap *m, const char *prefix)
 {
-	struct ref_svc key;
+	struct ref_svc key = { .name = (char *)prefix };
 
 	if (m == NULL || m->nrefs == 0)
 		return NULL;
-	key.name = (char *)prefix;
 	return bsearch(&key, m->refs, m->nrefs, sizeof(*m->refs), svc_cmp);
 }
 
@@ -185,11 +184,10 @@ ref_has_action(const struct ref_svc *s, const char *name)
 static const struct ref_op *
 ref_find_op(const struct ref_svc *s, const char *name)
 {
-	struct ref_op key;
+	struct ref_op key = { .name = (char *)name };
 
 	if (s == NULL || s->nops == 0)
 		return NULL;
-	key.name = (char *)name;
 	return bsearch(&key, s->ops, s->nops, sizeof(*s->ops), op_cmp);
 }
 

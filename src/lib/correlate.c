@@ -2378,11 +2378,11 @@ list_add(struct fbuild *b, const char *fmt, ...)
 	b->n++;
 	if (b->n > 3) {
 		if (b->n == 4 && len + 6 < sizeof(b->list))
-			strcat(b->list, ", ...");
+			snprintf(b->list + len, sizeof(b->list) - len, ", ...");
 		return;
 	}
 	if (len > 0 && len + 2 < sizeof(b->list)) {
-		strcat(b->list, ", ");
+		snprintf(b->list + len, sizeof(b->list) - len, ", ");
 		len += 2;
 	}
 	va_start(ap, fmt);
@@ -2462,9 +2462,9 @@ make_findings(struct work *w)
 			return r;
 	}
 	for (k = 0; k < c->negress_ips && strlen(ips) + 48 < sizeof(ips); k++) {
-		if (k > 0)
-			strcat(ips, ", ");
-		strcat(ips, c->egress_ips[k]);
+		size_t l = strlen(ips);
+
+		snprintf(ips + l, sizeof(ips) - l, "%s%s", k > 0 ? ", " : "", c->egress_ips[k]);
 	}
 	for (i = 0; i < c->ncreds; i++) {
 		char what[300];

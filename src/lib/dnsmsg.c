@@ -70,7 +70,7 @@ put_text(char *out, size_t outsz, size_t *o, uint8_t c)
 int
 ct_dns_read_name(const uint8_t *buf, size_t len, size_t *off, char *out, size_t outsz)
 {
-	size_t pos = *off, lowest = *off, after = 0, o = 0, wire = 0, i;
+	size_t pos = *off, lowest = pos, after = 0, o = 0, wire = 0, i;
 	int jumped = 0, hops = 0;
 
 	if (outsz < 2)

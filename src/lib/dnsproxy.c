@@ -203,7 +203,7 @@ ct_dns_parse_addrport(const char *s, uint16_t defport, struct sockaddr_storage *
 	}
 	if (port != NULL) {
 		pv = 0;
-		for (i = 0; port[i] != '\0' && i < 6; i++) {
+		for (i = 0; i < 6 && port[i] != '\0'; i++) {
 			if (port[i] < '0' || port[i] > '9')
 				goto bad;
 			pv = pv * 10 + (unsigned long)(port[i] - '0');

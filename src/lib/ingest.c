@@ -1134,7 +1134,8 @@ walk(struct plist *l, const char *dir, int depth)
 		if ((r = plist_add(&names, de->d_name)) != 0)
 			goto out;
 	}
-	qsort(names.v, names.n, sizeof(*names.v), cmp_name);
+	if (names.n > 0)	/* qsort's base may not be NULL, even for no element */
+		qsort(names.v, names.n, sizeof(*names.v), cmp_name);
 	for (i = 0; i < names.n; i++) {
 		free(p);
 		if (asprintf(&p, "%s/%s", dir, names.v[i]) < 0) {

@@ -1188,7 +1188,7 @@ diff_group(const struct ct_pol_evidence *ev, const struct ct_pol_opts *o,
 		}
 		if ((u->flags & CT_AM_GUESSED) && u->ok + u->denied > 0) {
 			if ((r = append(guessed, json_pack("{s:s, s:s, s:I}", "action", u->action,
-			    "event", u->event, "calls", (json_int_t)(u->ok + u->denied)))) != 0)
+			    "event", u->event, "calls", (json_int_t)u->ok + (json_int_t)u->denied))) != 0)
 				goto out;
 		}
 	}

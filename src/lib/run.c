@@ -2151,7 +2151,8 @@ record_present(struct ct_run *r)
 		if (read_proc_start(pids[i], &v[m].ppid, &v[m].start) == 0)
 			v[m++].pid = pids[i];
 	free(pids);
-	qsort(v, m, sizeof(*v), cmp_present);
+	if (m > 0)	/* qsort's base may not be NULL, even for no element */
+		qsort(v, m, sizeof(*v), cmp_present);
 	for (i = 0, rc = 0; i < m && rc == 0; i++) {
 		char comm[32], path[64];
 		struct proc_ent *pe;

@@ -165,9 +165,9 @@ ct_sshsig_verify(const char *armored, size_t alen, const char *ns, const uint8_t
 		goto out;
 	}
 	if (str_is(halg, halglen, "sha512"))
-		strcpy(hashalg, "sha512");
+		snprintf(hashalg, sizeof(hashalg), "sha512");
 	else if (str_is(halg, halglen, "sha256"))
-		strcpy(hashalg, "sha256");
+		snprintf(hashalg, sizeof(hashalg), "sha256");
 	else {
 		r = ct_error(CT_ERR_FORMAT, "SSH signature hash is not sha512 or sha256");
 		goto out;

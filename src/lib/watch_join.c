@@ -904,7 +904,7 @@ ct_watch_join(struct ct_store *st, const struct ct_watch_join_params *p, json_t 
 	    "proxy", "rules", rules, "inferred", inferred, "known", p->proxy != NULL ||
 	    json_object_size(j.proxies) > 0, "skew_us", (json_int_t)j.skew, "invocations",
 	    "unattributed", unatt, "totals", "invocations", (json_int_t)nvis, "connections",
-	    (json_int_t)nconn, "requests", (json_int_t)(joined + json_array_size(unatt)),
+	    (json_int_t)nconn, "requests", (json_int_t)joined + (json_int_t)json_array_size(unatt),
 	    "joined",
 	    (json_int_t)joined, "bypasses", (json_int_t)bypasses);
 	rules = inferred = unatt = NULL;

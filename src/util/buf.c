@@ -64,7 +64,7 @@ ct_buf_reserve(struct ct_buf *b, size_t n, uint8_t **out)
 	if (n > b->max || b->len > b->max - n)
 		return ct_error(CT_ERR_LIMIT, "buffer would exceed %zu bytes", b->max);
 	need = b->len + n + 1;
-	if (need > b->cap) {
+	if (need > b->cap || b->data == NULL) {
 		ncap = b->cap < 64 ? 64 : b->cap;
 		while (ncap < need)
 			ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
