@@ -78,11 +78,11 @@ struct ct_cred {
 int ct_cred_insert(struct ct_store *st, struct ct_cred *c);
 
 /*
- * Record a minted credential and deliver it: one transaction holds the row and, when
- * `outpath` is given, the atomic write of `len` bytes to it with `mode`.  Either both are
- * there afterwards or neither (the file is removed if the commit fails).  Without `outpath`
- * the caller prints the credential after this returns: a row for a credential that was never
- * printed is harmless, a credential printed without its row is what the ledger prevents.
+ * Record a minted credential and deliver it: the row is committed first, then, when
+ * `outpath` is given, `len` bytes are written to it atomically with `mode`; a failed write
+ * deletes the row again.  A crash between the two leaves a recorded credential that was
+ * never delivered, never a delivered one the ledger does not know.  Without `outpath` the
+ * caller prints the credential after this returns, for the same reason.
  */
 int ct_cred_record(struct ct_store *st, struct ct_cred *c, const char *outpath,
     const void *data, size_t len, unsigned int mode);

@@ -87,7 +87,7 @@ t_is "it certifies the CSR's public key" \
 t_like "but not the CN it asked for" \
     "$(openssl x509 -in "$T/c-csr.pem" -noout -subject -nameopt RFC2253)" "^subject=CN=acme-task-$task-[0-9a-f]{8}\$"
 t_is "nor its CA:TRUE or DNS name; trust domain and prefix are the given ones" \
-    "$(echo "$text" | grep -E 'CA:|DNS:|URI:' | tr -d ' ' | tr '\n' '|')" \
+    "$(echo "$text" | grep -E '(^|[[:space:],])(CA:(TRUE|FALSE)|DNS:|URI:)' | tr -d ' ' | tr '\n' '|')" \
     "CA:FALSE|URI:spiffe://prod.example/acme/task/$task|"
 t_is "--ttl 5m gives a 5-minute certificate" \
     "$(t_sql "select (expires_us - issued_us) / 1000000 from credentials order by id desc limit 1")" 300
