@@ -121,6 +121,8 @@ int dispatch_sub(const char *group, int argc, char **argv, const struct subcmd *
 /* Print a jansson value as pretty JSON on stdout (takes a reference it does not steal). */
 struct json_t;
 int cli_print_json(struct json_t *v);
+/* Write a jansson value as pretty JSON (one trailing newline) to `path`, atomically, 0644. */
+int cli_write_json_file(const char *path, struct json_t *v);
 
 /* ---- commands ---- */
 int cmd_task(int argc, char **argv);

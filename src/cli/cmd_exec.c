@@ -37,28 +37,6 @@
 
 #define EXEC_TIMEOUT_MAX	86400	/* seconds, as ironclaw-exec */
 
-static int
-write_json_file(const char *path, json_t *o)
-{
-	char *text, *nl;
-	size_t n;
-	int r;
-
-	if ((text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL)
-		return ct_error(CT_ERR_NOMEM, "out of memory");
-	n = strlen(text);
-	if ((nl = realloc(text, n + 2)) == NULL) {
-		free(text);
-		return ct_error(CT_ERR_NOMEM, "out of memory");
-	}
-	text = nl;
-	text[n++] = '\n';
-	text[n] = '\0';
-	r = ct_write_file_atomic(path, text, n, 0644);
-	free(text);
-	return r;
-}
-
 /* the task NONCE, created when new */
 static int
 nonce_task(const char *nonce, const char *class, struct ct_task *t)
@@ -202,7 +180,7 @@ cmd_exec(int argc, char **argv)
 	}
 	status = ct_run_exit_status(run);
 	if ((r = ct_run_summary(run, &summary)) != 0 ||
-	    (sumpath != NULL && (r = write_json_file(sumpath, summary)) != 0) ||
+	    (sumpath != NULL && (r = cli_write_json_file(sumpath, summary)) != 0) ||
 	    (events != NULL && ((r = ct_attest_run_finish(cli_store(), key, summary, events,
 	    attest, digest)) != 0 || (r = ct_run_set_attestation(run, digest)) != 0))) {
 		cli_fail(r);

@@ -29,28 +29,6 @@
 
 static int cmd_watch_report(int argc, char **argv);
 
-static int
-write_json_file(const char *path, json_t *o)
-{
-	char *text, *nl;
-	size_t n;
-	int r;
-
-	if ((text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL)
-		return ct_error(CT_ERR_NOMEM, "out of memory");
-	n = strlen(text);
-	if ((nl = realloc(text, n + 2)) == NULL) {
-		free(text);
-		return ct_error(CT_ERR_NOMEM, "out of memory");
-	}
-	text = nl;
-	text[n++] = '\n';
-	text[n] = '\0';
-	r = ct_write_file_atomic(path, text, n, 0644);
-	free(text);
-	return r;
-}
-
 static void
 print_dests(json_t *dests, const char *indent)
 {
@@ -331,7 +309,7 @@ cmd_watch(int argc, char **argv)
 		goto out;
 	}
 	print_summary(summary);
-	if (json_out != NULL && (r = write_json_file(json_out, summary)) != 0) {
+	if (json_out != NULL && (r = cli_write_json_file(json_out, summary)) != 0) {
 		cli_fail(r);
 		goto out;
 	}

@@ -13,6 +13,7 @@
 #include "lib/config.h"
 #include "lib/store.h"
 #include "util/err.h"
+#include "util/fs.h"
 
 #ifndef CT_VERSION
 #define CT_VERSION "0.0.0-dev"
@@ -198,6 +199,28 @@ cli_print_json(json_t *v)
 		return cli_error("cannot write JSON output");
 	fputc('\n', stdout);
 	return fflush(stdout) == 0 ? CLI_OK : cli_error("cannot write output");
+}
+
+int
+cli_write_json_file(const char *path, json_t *v)
+{
+	char *text, *grown;
+	size_t n;
+	int r;
+
+	if ((text = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	n = strlen(text);
+	if ((grown = realloc(text, n + 2)) == NULL) {
+		free(text);
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	}
+	text = grown;
+	text[n++] = '\n';
+	text[n] = '\0';
+	r = ct_write_file_atomic(path, text, n, 0644);
+	free(text);
+	return r;
 }
 
 int
