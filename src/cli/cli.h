@@ -140,6 +140,10 @@ int cmd_watch(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+int cmd_clickhouse(int argc, char **argv);
+/* YYYY-MM-DD (midnight UTC) or RFC 3339 (cmd_query.c) */
+int cli_query_time(const char *s, int64_t *out);
 
 /* mint sub-verbs, one file each */
 int cmd_mint_ssh(int argc, char **argv);

@@ -9,7 +9,9 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "lib/clickhouse.h"
 #include "lib/ingest.h"
+#include "lib/query.h"
 #include "lib/store.h"
 #include "util/err.h"
 #include "util/timeutil.h"
@@ -87,10 +89,73 @@ print_json(const char *file, const struct ct_ingest_stats *s, const char *error)
 	return r;
 }
 
+/*
+ * --from clickhouse://HOST:PORT/DB/TABLE: the records of the selected tasks' join keys, pushed
+ * down as SQL (lib/clickhouse.h), each set ingested like a file named
+ * "<URL>?task=ID#json" (or ?class=, #lines).
+ */
+static int
+ingest_from(const char *from, const char *task, const char *class, const char *since,
+    const char *until, struct ct_ingest *in, int json)
+{
+	struct ct_query_keys k;
+	struct ct_ingest_stats js, ls;
+	struct ct_ch_ingest_result res;
+	struct ct_ch ch;
+	int64_t since_us = 0, until_us = 0;
+	char *name = NULL, *jname = NULL, *lname = NULL;
+	int r, rc = CLI_OK;
+
+	if ((task == NULL) == (class == NULL))
+		return cli_usage_error(task == NULL ? "--from needs --task ID or --class CLASS" :
+		    "give --task or --class, not both");
+	if (since != NULL && cli_query_time(since, &since_us) != 0)
+		return cli_usage_error("--since '%s' is not a date (YYYY-MM-DD or RFC 3339)", since);
+	if (until != NULL && cli_query_time(until, &until_us) != 0)
+		return cli_usage_error("--until '%s' is not a date (YYYY-MM-DD or RFC 3339)", until);
+	if ((r = ct_ch_parse(from, 1, &ch)) != 0)
+		return cli_usage_error("%s", ct_errmsg(r));
+	if ((r = ct_query_keys_load(cli_store(), task, class, &k)) != 0) {
+		ct_ch_release(&ch);
+		return cli_fail(r);
+	}
+	if (asprintf(&name, "%s?%s=%s", from, task != NULL ? "task" : "class",
+	    task != NULL ? task : class) < 0 || asprintf(&jname, "%s#json", name) < 0 ||
+	    asprintf(&lname, "%s#lines", name) < 0) {
+		rc = cli_fail(ct_error(CT_ERR_NOMEM, "out of memory"));
+		goto out;
+	}
+	memset(&res, 0, sizeof(res));
+	memset(&js, 0, sizeof(js));
+	memset(&ls, 0, sizeof(ls));
+	res.json = &js;
+	res.lines = &ls;
+	if ((r = ct_ch_ingest(in, &ch, &k, since_us, until_us, name, &res)) != 0) {
+		rc = cli_error("%s: %s (nothing of the failing set was stored)", name,
+		    ct_errmsg(r));
+		goto out;
+	}
+	if (json) {
+		if (print_json(jname, &js, NULL) != 0 || print_json(lname, &ls, NULL) != 0)
+			rc = CLI_FAIL;
+	} else {
+		print_text(jname, &js);
+		print_text(lname, &ls);
+	}
+ out:
+	free(name);
+	free(jname);
+	free(lname);
+	ct_query_keys_release(&k);
+	ct_ch_release(&ch);
+	return rc;
+}
+
 int
 cmd_ingest(int argc, char **argv)
 {
 	const char *format = "auto";
+	const char *from = NULL, *task = NULL, *class = NULL, *since = NULL, *until = NULL;
 	struct ct_ingest_opts o;
 	struct ct_ingest_stats stats;
 	struct ct_ingest *in = NULL;
@@ -107,10 +172,19 @@ cmd_ingest(int argc, char **argv)
 		{ OPT_FLAG, 0, "json", &json, NULL, "one JSON object of counts per file on stdout" },
 		{ OPT_INT, 0, "max-record", &max_record, "BYTES",
 		  "reject records larger than this (default 8 MiB)" },
+		{ OPT_STRING, 0, "from", &from, "URL",
+		  "clickhouse://HOST:PORT/DB/TABLE: only the selected tasks' records, pushed down" },
+		{ OPT_STRING, 0, "task", &task, "ID", "with --from: the records of this task's keys" },
+		{ OPT_STRING, 0, "class", &class, "CLASS",
+		  "with --from: the records of every task of a class" },
+		{ OPT_STRING, 0, "since", &since, "TIME", "with --from: events at or after TIME" },
+		{ OPT_STRING, 0, "until", &until, "TIME", "with --from: events before TIME" },
 		OPT_END_()
 	};
 	const struct cmd_help help = {
-		"credtrail ingest [--format FORMAT] [--all] [--json] PATH...",
+		"credtrail ingest [--format FORMAT] [--all] [--json] PATH...\n"
+		"credtrail ingest --from clickhouse://HOST:PORT/DB/TABLE (--task ID | --class CLASS)\n"
+		"                 [--since TIME] [--until TIME] [--json]",
 		"Read provider audit logs into the store as normalised events: AWS CloudTrail\n"
 		"(trail files, JSON lines, arrays, lookup-events output, Lake/Athena exports),\n"
 		"GCP audit LogEntry, Vault/OpenBao audit devices, sshd logs (syslog, sshd -E,\n"
@@ -122,7 +196,12 @@ cmd_ingest(int argc, char **argv)
 		"By default only events that can concern a credential in the ledger are kept: one\n"
 		"of its join keys (access key id, session name, source identity, subject, jti,\n"
 		"key id, serial and CA), a key an AssumeRole of such a credential issued, or a\n"
-		"task principal (\"-task-\" in a session name, key id, principal or subject).",
+		"task principal (\"-task-\" in a session name, key id, principal or subject).\n"
+		"\n"
+		"With --from, the SQL of `credtrail query --engine clickhouse` runs on the server\n"
+		"(role chains are followed there, a query per hop) and only the matching records\n"
+		"are fetched and ingested: the JSON records as one set, the text lines (sshd) as\n"
+		"another, each like a file named after the URL and the selection.",
 		"Per file it prints the records read, the events new and already present, the\n"
 		"records skipped (not of interest, or not events) and rejected (malformed, with\n"
 		"FILE:OFFSET and the reason).  Exit status: 0 when every file was ingested (even\n"
@@ -131,7 +210,11 @@ cmd_ingest(int argc, char **argv)
 	};
 
 	parse_options(argc, argv, opts, &help, 0, &npos);
-	if (npos == 0)
+	if (from != NULL && npos > 0)
+		return cli_usage_error("give --from or PATH, not both");
+	if (from == NULL && (task != NULL || class != NULL || since != NULL || until != NULL))
+		return cli_usage_error("--task, --class, --since and --until go with --from");
+	if (from == NULL && npos == 0)
 		return cli_usage_error("no PATH to ingest");
 	memset(&o, 0, sizeof(o));
 	if ((r = ct_ingest_format_parse(format, &o.format)) != 0)
@@ -144,6 +227,13 @@ cmd_ingest(int argc, char **argv)
 	if (isatty(STDERR_FILENO)) {
 		o.progress = show_progress;
 		o.progress_arg = &prog;
+	}
+	if (from != NULL) {
+		if ((r = ct_ingest_new(&in, cli_store(), &o)) != 0)
+			return cli_fail(r);
+		rc = ingest_from(from, task, class, since, until, in, json);
+		ct_ingest_free(in);
+		return rc;
 	}
 	if ((r = ct_ingest_expand((const char *const *)argv, (size_t)npos, &files, &nfiles)) != 0)
 		return cli_fail(r);

@@ -44,6 +44,8 @@ static const struct command commands[] = {
 	{ "exec", cmd_exec, "ironclaw-exec drop-in: a command under the monitor, nonce as task" },
 	{ "report", cmd_report, "correlate a task's credentials, provider logs and egress" },
 	{ "policy", cmd_policy, "granted vs used permissions; suggest a tighter policy per class" },
+	{ "query", cmd_query, "SQL selecting a task's events in ClickHouse, Athena or BigQuery" },
+	{ "clickhouse", cmd_clickhouse, "create the ClickHouse table for push-down ingest" },
 	{ NULL, NULL, NULL }
 };
 

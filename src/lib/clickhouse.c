@@ -1,0 +1,284 @@
+/*
+ * clickhouse.c - ClickHouse's HTTP interface and the push-down ingest (clickhouse.h).
+ *
+ * Cost: the server scans the small token arrays of the table (never the raw records but for
+ * the rows that match), and only matching rows cross the wire.  The role chain costs one
+ * query over the same arrays per hop; the records are then fetched twice at most (JSON
+ * records, and text lines which the ingest reads line by line).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/clickhouse.h"
+#include "lib/http.h"
+#include "lib/ingest.h"
+#include "lib/query.h"
+#include "util/err.h"
+
+void
+ct_ch_release(struct ct_ch *ch)
+{
+	free(ch->base);
+	free(ch->db);
+	free(ch->table);
+	free(ch->url);
+	memset(ch, 0, sizeof(*ch));
+}
+
+static int
+name_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 128)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+int
+ct_ch_parse(const char *url, int need_table, struct ct_ch *out)
+{
+	static const char scheme[] = "clickhouse://";
+	const char *p, *host, *hend, *path, *slash;
+	char *end;
+	unsigned long port = CT_CH_PORT_DEFAULT;
+	size_t hn;
+	int r = CT_ERR_INTERNAL;
+
+	memset(out, 0, sizeof(*out));
+	if (strncmp(url, scheme, sizeof(scheme) - 1) != 0)
+		return ct_error(CT_ERR_INVALID, "'%s' is not a clickhouse://HOST:PORT/DB/TABLE URL",
+		    url);
+	host = url + sizeof(scheme) - 1;
+	if ((path = strchr(host, '/')) == NULL)
+		path = host + strlen(host);
+	if (memchr(host, '@', (size_t)(path - host)) != NULL)
+		return ct_error(CT_ERR_UNSUPPORTED, "'%s': user names in the URL are not supported",
+		    url);
+	if (*host == '[') {
+		if ((hend = memchr(host, ']', (size_t)(path - host))) == NULL)
+			goto bad;
+		p = hend + 1;
+		hend++;
+	} else {
+		for (p = host; p < path && *p != ':'; p++)
+			;
+		hend = p;
+	}
+	hn = (size_t)(hend - host);
+	if (hn == 0)
+		goto bad;
+	for (p = host; p < hend; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == ':' ||
+		    *p == '[' || *p == ']'))
+			goto bad;
+	if (*hend == ':') {
+		port = strtoul(hend + 1, &end, 10);
+		if (end != path || end == hend + 1 || port == 0 || port > 65535)
+			goto bad;
+	} else if (hend != path) {
+		goto bad;
+	}
+	if (*path != '/')
+		goto bad;
+	path++;
+	slash = strchr(path, '/');
+	if (slash == NULL) {
+		if (need_table || !name_ok(path, strlen(path)))
+			goto bad;
+	} else if (!name_ok(path, (size_t)(slash - path)) ||
+	    !name_ok(slash + 1, strlen(slash + 1))) {
+		goto bad;
+	}
+	if (asprintf(&out->base, "http://%.*s:%lu/", (int)hn, host, port) < 0) {
+		out->base = NULL;
+		r = ct_error(CT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	out->db = slash == NULL ? strdup(path) : strndup(path, (size_t)(slash - path));
+	out->table = strdup(slash == NULL ? "events" : slash + 1);
+	out->url = strdup(url);
+	if (out->db == NULL || out->table == NULL || out->url == NULL) {
+		r = ct_error(CT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	return 0;
+ bad:
+	r = ct_error(CT_ERR_INVALID, "'%s' is not a clickhouse://HOST:PORT/DB/TABLE URL", url);
+ out:
+	ct_ch_release(out);
+	return r;
+}
+
+int
+ct_ch_exec(const struct ct_ch *ch, const char *sql, size_t max_response, char **out,
+    size_t *outlen)
+{
+	static const char *const headers[] = { "Content-Type: text/plain; charset=utf-8", NULL };
+	struct ct_http_request req;
+	struct ct_http_response resp;
+	size_t n;
+	int r;
+
+	if (out != NULL)
+		*out = NULL;
+	if (outlen != NULL)
+		*outlen = 0;
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	req.method = "POST";
+	req.url = ch->base;
+	req.headers = headers;
+	req.body = sql;
+	req.body_len = strlen(sql);
+	req.timeout_ms = CT_CH_TIMEOUT_MS;
+	req.max_response = max_response != 0 ? max_response : CT_CH_MAX_RESPONSE;
+	if ((r = ct_http_request(&req, &resp)) != 0)
+		return r;
+	if (resp.status != 200) {
+		for (n = 0; n < resp.body_len && n < 300 && resp.body[n] != '\n'; n++)
+			;
+		r = ct_error(CT_ERR_REMOTE, "ClickHouse at '%s' answered %ld: %.*s", ch->base,
+		    resp.status, (int)n, resp.body);
+		ct_http_response_release(&resp);
+		return r;
+	}
+	if (out != NULL) {
+		/* hand the body over instead of copying it: it may be large */
+		*out = resp.body;
+		if (outlen != NULL)
+			*outlen = resp.body_len;
+		resp.body = NULL;
+		resp.body_len = 0;
+	}
+	ct_http_response_release(&resp);
+	return 0;
+}
+
+int
+ct_ch_init(const struct ct_ch *ch)
+{
+	char **ddl = NULL;
+	size_t n = 0, i;
+	int r;
+
+	if ((r = ct_query_clickhouse_ddl(ch->db, ch->table, &ddl, &n)) != 0)
+		return r;
+	for (i = 0; i < n && r == 0; i++)
+		r = ct_ch_exec(ch, ddl[i], 0, NULL, NULL);
+	for (i = 0; i < n; i++)
+		free(ddl[i]);
+	free(ddl);
+	return r;
+}
+
+static int
+table_opts(const struct ct_ch *ch, struct ct_query_opts *o, char **table)
+{
+	memset(o, 0, sizeof(*o));
+	o->engine = CT_QE_CLICKHOUSE;
+	if (asprintf(table, "%s.%s", ch->db, ch->table) < 0) {
+		*table = NULL;
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	}
+	o->table = *table;
+	return 0;
+}
+
+/* One round of the chain: the keys matching records issued; *added counts the new ones. */
+static int
+chain_round(const struct ct_ch *ch, struct ct_query_keys *k, const struct ct_query_opts *base,
+    size_t *added)
+{
+	struct ct_query_opts o = *base;
+	char *sql = NULL, *body = NULL, *p, *e, *nl;
+	size_t len = 0;
+	int r;
+
+	*added = 0;
+	o.issued_only = 1;
+	if ((r = ct_query_sql(k, &o, &sql)) != 0)
+		return r;
+	if ((r = ct_ch_exec(ch, sql, 0, &body, &len)) != 0)
+		goto out;
+	for (p = body, e = body + len; p < e; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(e - p))) == NULL)
+			nl = e;
+		*nl = '\0';
+		if (*p != '\0') {
+			if ((r = ct_query_keys_add(k, CT_QK_AKID, p)) < 0)
+				goto out;
+			*added += (size_t)r;
+		}
+	}
+	r = 0;
+ out:
+	free(sql);
+	free(body);
+	return r;
+}
+
+static int
+fetch_ingest(struct ct_ingest *in, const struct ct_ch *ch, const struct ct_query_keys *k,
+    const struct ct_query_opts *base, int records, const char *name,
+    struct ct_ingest_stats *stats, uint64_t *fetched)
+{
+	struct ct_query_opts o = *base;
+	char *sql = NULL, *body = NULL, *bname = NULL;
+	size_t len = 0;
+	int r;
+
+	o.records = records;
+	if ((r = ct_query_sql(k, &o, &sql)) != 0)
+		return r;
+	if ((r = ct_ch_exec(ch, sql, 0, &body, &len)) != 0)
+		goto out;
+	*fetched += len;
+	if (asprintf(&bname, "%s#%s", name, records == 1 ? "json" : "lines") < 0) {
+		bname = NULL;
+		r = ct_error(CT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	r = ct_ingest_buffer(in, bname, body, len, stats);
+ out:
+	free(sql);
+	free(body);
+	free(bname);
+	return r;
+}
+
+int
+ct_ch_ingest(struct ct_ingest *in, const struct ct_ch *ch, struct ct_query_keys *k,
+    int64_t since_us, int64_t until_us, const char *name, struct ct_ch_ingest_result *res)
+{
+	struct ct_query_opts o;
+	char *table = NULL;
+	size_t added;
+	int r;
+
+	res->rounds = 0;
+	res->issued = 0;
+	res->fetched_bytes = 0;
+	if ((r = table_opts(ch, &o, &table)) != 0)
+		return r;
+	o.since_us = since_us;
+	o.until_us = until_us;
+	do {
+		if ((r = chain_round(ch, k, &o, &added)) != 0)
+			goto out;
+		res->rounds++;
+		res->issued += added;
+	} while (added > 0 && res->rounds < CT_CH_CHAIN_ROUNDS);
+	if ((r = fetch_ingest(in, ch, k, &o, 1, name, res->json, &res->fetched_bytes)) != 0)
+		goto out;
+	r = fetch_ingest(in, ch, k, &o, 2, name, res->lines, &res->fetched_bytes);
+ out:
+	free(table);
+	return r;
+}
