@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -57,6 +58,12 @@ on_admit(int family, const uint8_t *addr, uint16_t port, uint32_t ttl, const cha
 	return 0;
 }
 
+static void
+on_incident(json_t *ev, int64_t time_us, void *arg)
+{
+	write_line(arg, ev);
+}
+
 static int
 add_names(int family, const uint8_t *addr, const char *const *names, size_t n, void *arg)
 {
@@ -100,7 +107,7 @@ cmd_dnsproxy(int argc, char **argv)
 	struct strlist listen = { 0 }, allow = { 0 };
 	const char *upstream = cli.upstream_dns, *policy_path = NULL, *class = NULL, *events = NULL;
 	const char *names = NULL, *deny = "refused";
-	long long timeout_ms = -1;
+	long long timeout_ms = -1, child_fd = -1;
 	struct ct_dnsproxy_config cfg;
 	struct ct_dnsproxy_stats st;
 	struct ct_netpolicy *pol = NULL;
@@ -109,7 +116,7 @@ cmd_dnsproxy(int argc, char **argv)
 	char a[80];
 	sigset_t sigs;
 	size_t i;
-	int enforce = 0, npos, r, sig, rc = CLI_FAIL;
+	int enforce = 0, privsep = 0, npos, r, sig, rc = CLI_FAIL;
 	const struct opt opts[] = {
 		{ OPT_LIST, 0, "listen", &listen, "ADDR:PORT",
 		  "loopback address to serve UDP and TCP on; port 0: any free port "
@@ -129,6 +136,10 @@ cmd_dnsproxy(int argc, char **argv)
 		  "append one JSON line per query (type dns) and per admitted address (type admit)" },
 		{ OPT_STRING, 0, "names", &names, "FILE",
 		  "at exit, write the name map (address -> names) as JSON" },
+		{ OPT_FLAG, 0, "privsep", &privsep, NULL,
+		  "parse DNS in an unprivileged child process, as 'credtrail run' does" },
+		{ OPT_INT, 0, "privsep-child", &child_fd, "FD",
+		  "internal: be that child, talking to its parent on FD" },
 		OPT_END_()
 	};
 	const struct cmd_help help = {
@@ -142,7 +153,9 @@ cmd_dnsproxy(int argc, char **argv)
 		"(verdict audit); with --enforce a name outside them is answered REFUSED (or\n"
 		"NXDOMAIN) without being forwarded, and with no rule at all every name is denied.\n"
 		"When listening, prints 'listening on ADDR:PORT' (one line per address); at exit,\n"
-		"a line of counters.",
+		"a line of counters.  With --privsep the queries and answers are parsed by a child\n"
+		"process with no privileges, which this one answers through a narrow request table\n"
+		"(README, \"Security\").",
 		"Rules and the policy file format are described in the README (\"Allow rules\")."
 	};
 
@@ -150,6 +163,13 @@ cmd_dnsproxy(int argc, char **argv)
 	if (npos != 0) {
 		rc = cli_usage_error("unexpected argument '%s'", argv[0]);
 		goto out;
+	}
+	if (child_fd != -1) {
+		/* the unprivileged half of a proxy: no output of its own, _exit (no atexit
+		 * handlers: they would run inside the sandbox) */
+		if (child_fd != 3)
+			_exit(CLI_USAGE);
+		_exit(ct_dnsproxy_child_main((int)child_fd) == 0 ? CLI_OK : CLI_FAIL);
 	}
 	ct_dnsproxy_config_init(&cfg);
 	if (strcmp(deny, "refused") == 0) {
@@ -223,6 +243,8 @@ cmd_dnsproxy(int argc, char **argv)
 	cfg.on_event = on_event;
 	cfg.admit = on_admit;
 	cfg.arg = &po;
+	cfg.on_incident = on_incident;
+	cfg.privsep = privsep;
 
 	/* the proxy's threads inherit this mask, so the signals come to sigwait() below */
 	sigemptyset(&sigs);
@@ -243,6 +265,8 @@ cmd_dnsproxy(int argc, char **argv)
 		ct_dns_fmt_addrport(&ss, a, sizeof(a));
 		printf("listening on %s\n", a);
 	}
+	if (privsep)
+		printf("privsep: child pid %d\n", (int)ct_dnsproxy_child_pid(px));
 	fflush(stdout);
 	if (sigwait(&sigs, &sig) != 0)
 		sig = 0;
@@ -251,6 +275,9 @@ cmd_dnsproxy(int argc, char **argv)
 		rc = cli_fail(r);
 		goto out;
 	}
+	if (privsep)
+		printf("privsep: %llu requests refused, child %s\n",
+		    (unsigned long long)st.refused, st.lost ? "lost" : "serving");
 	printf("stopped: %llu queries, %llu forwarded, %llu denied, %llu servfail, "
 	    "%llu upstream timeouts, %llu dropped, %llu admitted\n",
 	    (unsigned long long)st.queries, (unsigned long long)st.forwarded,

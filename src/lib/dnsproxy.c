@@ -22,6 +22,8 @@
 #include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,6 +32,8 @@
 #include "lib/dnsmsg.h"
 #include "lib/dnsproxy.h"
 #include "lib/netpolicy.h"
+#include "lib/privsep.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/timeutil.h"
 
@@ -65,6 +69,18 @@ struct ct_dnsproxy {
 	size_t npairs;
 
 	pthread_mutex_t cb_lock;	/* serialises the callbacks */
+
+	/* privsep, the parent: the child, its socket, the thread answering it */
+	pid_t child;
+	int pidfd;
+	int psfd;
+	pthread_t mon;
+	int mon_running;
+	int64_t stop_deadline;		/* mono ms: SIGKILL the child after this */
+	struct ct_privsep_parent pp;
+	struct ct_privsep_counters ctr;	/* as the child last reported them */
+	/* privsep, the child: requests to the parent */
+	struct ct_privsep_child *psc;
 };
 
 struct job {
@@ -436,6 +452,17 @@ ct_dnsproxy_get_stats(struct ct_dnsproxy *px, struct ct_dnsproxy_stats *out)
 {
 	pthread_mutex_lock(&px->lock);
 	*out = px->st;
+	if (px->cfg.privsep) {
+		/* the child's report; what the parent did itself (admitted, names, refused,
+		 * lost) is the parent's own count */
+		out->queries = px->ctr.queries;
+		out->forwarded = px->ctr.forwarded;
+		out->denied = px->ctr.denied;
+		out->servfail = px->ctr.servfail;
+		out->upstream_timeouts = px->ctr.upstream_timeouts;
+		out->dropped = px->ctr.dropped;
+		out->tcp_rejected = px->ctr.tcp_rejected;
+	}
 	pthread_mutex_unlock(&px->lock);
 }
 
@@ -748,6 +775,35 @@ set_id(uint8_t *msg, uint16_t id)
 	msg[1] = (uint8_t)id;
 }
 
+/*
+ * The policy's verdict on the question name: from cfg.policy, or (privsep child) from the
+ * parent, which holds the policy.  Non-zero when the parent could not be asked.
+ */
+static int
+name_verdict(struct ct_dnsproxy *px, const struct ct_dns_msg *qm, enum ct_dns_verdict *v)
+{
+	struct ct_buf b;
+	uint32_t value = 0, status = 0;
+	int r;
+
+	*v = CT_DNS_ALLOW;
+	if (px->psc != NULL) {
+		ct_buf_init(&b, CT_PRIVSEP_MSG_MAX);
+		r = ct_privsep_enc_check(&b, qm->qname, qm->qtype);
+		if (r == 0)
+			r = ct_privsep_call(px->psc, CT_PS_CHECK, b.data, b.len, &status, &value);
+		ct_buf_release(&b);
+		if (r != 0 || status != CT_PS_OK || value > CT_DNS_AUDIT)
+			return -1;
+		*v = (enum ct_dns_verdict)value;
+		return 0;
+	}
+	if (px->cfg.policy != NULL &&
+	    !ct_netpolicy_name_allowed(px->cfg.policy, qm->qname, strlen(qm->qname)))
+		*v = px->cfg.enforce ? CT_DNS_DENY : CT_DNS_AUDIT;
+	return 0;
+}
+
 struct outcome {
 	uint8_t *reply;			/* what to send; points into one of the buffers */
 	size_t replylen;
@@ -769,7 +825,7 @@ handle_query(struct ct_dnsproxy *px, const uint8_t *q, size_t qlen, int proto,
 	const uint8_t *full = NULL;
 	size_t fulllen = 0, udplen = 0, i, maxudp;
 	char errbuf[256];
-	int64_t deadline;
+	int64_t deadline, mono0 = ct_mono_us();	/* the duration: not the wall clock's */
 	uint16_t myid;
 	int r, have_qm = 0, have_am = 0, rcode = -1, admit_failed = 0;
 
@@ -814,15 +870,16 @@ handle_query(struct ct_dnsproxy *px, const uint8_t *q, size_t qlen, int proto,
 		rcode = CT_DNS_RCODE_NOTIMP;
 		goto local;
 	}
-	if (px->cfg.policy != NULL &&
-	    !ct_netpolicy_name_allowed(px->cfg.policy, qm.qname, strlen(qm.qname))) {
-		if (px->cfg.enforce) {
-			ev.verdict = CT_DNS_DENY;
-			rcode = px->cfg.deny_rcode;
-			stat_add(px, &px->st.denied);
-			goto local;
-		}
-		ev.verdict = CT_DNS_AUDIT;
+	if (name_verdict(px, &qm, &ev.verdict) != 0) {
+		/* privsep: the parent did not answer; nothing is forwarded without its word */
+		ev.error = "no verdict from the privileged half of the proxy";
+		rcode = CT_DNS_RCODE_SERVFAIL;
+		goto local;
+	}
+	if (ev.verdict == CT_DNS_DENY) {
+		rcode = px->cfg.deny_rcode;
+		stat_add(px, &px->st.denied);
+		goto local;
 	}
 
 	/* forward with our own ID */
@@ -959,7 +1016,7 @@ handle_query(struct ct_dnsproxy *px, const uint8_t *q, size_t qlen, int proto,
 	}
  done:
 	if (!atomic_load(&px->stopping) && px->cfg.on_event != NULL) {
-		ev.duration_us = ct_now_us() - ev.time_us;
+		ev.duration_us = ct_mono_us() - mono0;
 		pthread_mutex_lock(&px->cb_lock);
 		px->cfg.on_event(&ev, px->cfg.arg);
 		pthread_mutex_unlock(&px->cb_lock);
@@ -1278,6 +1335,551 @@ bind_all(struct ct_dnsproxy *px, size_t *failed)
 	return 0;
 }
 
+/* A proxy with its defaults, locks and stop signal, serving nothing yet. */
+static int
+proxy_new(const struct ct_dnsproxy_config *cfg, struct ct_dnsproxy **out)
+{
+	struct ct_dnsproxy *px;
+	size_t i;
+
+	*out = NULL;
+	if ((px = calloc(1, sizeof(*px))) == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	px->cfg = *cfg;
+	if (px->cfg.deny_rcode == 0)
+		px->cfg.deny_rcode = CT_DNS_RCODE_REFUSED;
+	if (px->cfg.timeout_ms <= 0)
+		px->cfg.timeout_ms = CT_DNSPROXY_TIMEOUT_MS;
+	if (px->cfg.ttl_floor == 0)
+		px->cfg.ttl_floor = CT_DNSPROXY_TTL_FLOOR;
+	if (px->cfg.max_tcp_clients == 0)
+		px->cfg.max_tcp_clients = CT_DNSPROXY_MAX_TCP_CLIENTS;
+	if (px->cfg.max_inflight == 0)
+		px->cfg.max_inflight = CT_DNSPROXY_MAX_INFLIGHT;
+	px->stopfd = px->psfd = px->pidfd = -1;
+	px->child = -1;
+	for (i = 0; i < CT_DNSPROXY_MAX_LISTEN; i++)
+		px->udp[i] = px->tcp[i] = -1;
+	pthread_mutex_init(&px->lock, NULL);
+	pthread_mutex_init(&px->cb_lock, NULL);
+	pthread_cond_init(&px->idle, NULL);
+	if ((px->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+		int r = ct_error(CT_ERR_SYSTEM, "eventfd");
+
+		pthread_mutex_destroy(&px->lock);
+		pthread_mutex_destroy(&px->cb_lock);
+		pthread_cond_destroy(&px->idle);
+		free(px);
+		return r;
+	}
+	*out = px;
+	return 0;
+}
+
+/* Free what proxy_new() and the start made; every thread must be gone. */
+static void
+proxy_free(struct ct_dnsproxy *px)
+{
+	struct name_entry *e, *next;
+	size_t i, k;
+
+	close_listeners(px);
+	if (px->stopfd >= 0)
+		close(px->stopfd);
+	if (px->psfd >= 0)
+		close(px->psfd);
+	if (px->pidfd >= 0)
+		close(px->pidfd);
+	for (i = 0; i < NBUCKETS; i++) {
+		for (e = px->buckets[i]; e != NULL; e = next) {
+			next = e->next;
+			for (k = 0; k < e->n; k++)
+				free(e->names[k]);
+			free(e->names);
+			free(e);
+		}
+	}
+	pthread_mutex_destroy(&px->lock);
+	pthread_mutex_destroy(&px->cb_lock);
+	pthread_cond_destroy(&px->idle);
+	free(px);
+}
+
+/* Stop the listener and wait for the workers (the proxy stays allocated). */
+static void
+proxy_halt(struct ct_dnsproxy *px)
+{
+	uint64_t one = 1;
+
+	atomic_store(&px->stopping, 1);
+	if (write(px->stopfd, &one, sizeof(one)) != sizeof(one)) {
+		/* cannot happen with a fresh eventfd; the flag alone stops workers at their
+		 * next wait, bounded by the timeouts */
+	}
+	if (px->listener_running)
+		pthread_join(px->listener, NULL);
+	px->listener_running = 0;
+	pthread_mutex_lock(&px->lock);
+	while (px->workers > 0)
+		pthread_cond_wait(&px->idle, &px->lock);
+	pthread_mutex_unlock(&px->lock);
+}
+
+/* ---- privsep, the parent ---- */
+
+static int
+ps_signal(struct ct_dnsproxy *px, int sig)
+{
+	/* through the pidfd: never a recycled pid */
+	if (px->pidfd >= 0)
+		return (int)syscall(SYS_pidfd_send_signal, px->pidfd, sig, NULL, 0);
+	return -1;
+}
+
+static int
+ps_admit(int family, const uint8_t *addr, uint16_t port, uint32_t ttl, const char *name,
+    void *arg)
+{
+	struct ct_dnsproxy *px = arg;
+	int r = 0;
+
+	if (px->cfg.admit != NULL)
+		r = px->cfg.admit(family, addr, port, ttl, name, px->cfg.arg);
+	if (r == 0)
+		stat_add(px, &px->st.admitted);
+	return r;
+}
+
+static void
+ps_event(const struct ct_dns_event *ev, const struct ct_privsep_counters *c, void *arg)
+{
+	struct ct_dnsproxy *px = arg;
+	size_t i, j;
+
+	pthread_mutex_lock(&px->lock);
+	px->ctr = *c;
+	/* the name map, as the proxy keeps it: the last name's addresses, every chain name */
+	for (i = 0; ev->nchain > 0 && i < ev->nanswers; i++) {
+		const struct ct_dns_answer *a = &ev->answers[i];
+
+		if (a->family == 0 || strcmp(a->name, ev->chain[ev->nchain - 1]) != 0)
+			continue;
+		for (j = 0; j < ev->nchain; j++)
+			names_add(px, a->family, a->addr, ev->chain[j]);
+	}
+	pthread_mutex_unlock(&px->lock);
+	if (px->cfg.on_event != NULL)
+		px->cfg.on_event(ev, px->cfg.arg);
+}
+
+static void
+ps_stats(const struct ct_privsep_counters *c, void *arg)
+{
+	struct ct_dnsproxy *px = arg;
+
+	pthread_mutex_lock(&px->lock);
+	px->ctr = *c;
+	pthread_mutex_unlock(&px->lock);
+}
+
+static void
+ps_incident(json_t *ev, int64_t time_us, void *arg)
+{
+	struct ct_dnsproxy *px = arg;
+
+	if (px->cfg.on_incident != NULL)
+		px->cfg.on_incident(ev, time_us, px->cfg.arg);
+	else
+		json_decref(ev);
+}
+
+static void
+ps_exit_incident(struct ct_dnsproxy *px, int status, int refused)
+{
+	char ts[40], how[64];
+	int64_t now = ct_now_us();
+	json_t *o;
+
+	if (WIFSIGNALED(status))
+		snprintf(how, sizeof(how), "killed by signal %d (%s)", WTERMSIG(status),
+		    strsignal(WTERMSIG(status)));
+	else
+		snprintf(how, sizeof(how), "exit status %d", WEXITSTATUS(status));
+	ct_time_fmt(now, 1, ts, sizeof(ts));
+	o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:b, s:s}", "time", ts, "type", "privsep",
+	    "event", "proxy_exit", "pid", (json_int_t)px->child, "status", how,
+	    "refused", refused, "effect", px->cfg.enforce ?
+	    "nothing more is admitted: the agent's queries go unanswered" :
+	    "names of later connections are not recorded");
+	if (o != NULL)
+		ps_incident(o, now, px);
+}
+
+/* The monitor thread: answer the child's requests until it is gone. */
+static void *
+ps_monitor(void *arg)
+{
+	struct ct_dnsproxy *px = arg;
+	struct pollfd p;
+	int r = 0, killed = 0, refused = 0, status = 0;
+	pid_t w;
+
+	for (;;) {
+		if (atomic_load(&px->stopping) && !killed && mono_ms() > px->stop_deadline) {
+			(void)ps_signal(px, SIGKILL);
+			killed = 1;
+		}
+		p.fd = px->psfd;
+		p.events = POLLIN;
+		p.revents = 0;
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		r = ct_privsep_parent_serve(&px->pp);
+		pthread_mutex_lock(&px->lock);
+		px->st.refused = px->pp.refused;
+		pthread_mutex_unlock(&px->lock);
+		if (r == 0)
+			continue;
+		if (r < 0) {
+			/* refused (or the socket failed): the child is presumed hostile */
+			refused = r == CT_ERR_PERM;
+			(void)ps_signal(px, SIGKILL);
+		}
+		break;
+	}
+	do {
+		w = waitpid(px->child, &status, 0);
+	} while (w < 0 && errno == EINTR);
+	pthread_mutex_lock(&px->lock);
+	if (!atomic_load(&px->stopping) || refused || px->pp.state != CT_PS_STATE_DONE)
+		px->st.lost = 1;
+	pthread_mutex_unlock(&px->lock);
+	if (px->st.lost && w == px->child)
+		ps_exit_incident(px, status, refused);
+	pthread_mutex_lock(&px->lock);
+	px->child = -1;
+	pthread_mutex_unlock(&px->lock);
+	return NULL;
+}
+
+/* Wait for READY; 0 when the child serves. */
+static int
+ps_wait_ready(struct ct_dnsproxy *px)
+{
+	struct pollfd p;
+	int64_t deadline = mono_ms() + 10000;
+	int n, r, status = 0;
+
+	while (px->pp.state == CT_PS_STATE_INIT) {
+		p.fd = px->psfd;
+		p.events = POLLIN;
+		p.revents = 0;
+		n = poll(&p, 1, (int)(deadline - mono_ms() > 0 ? deadline - mono_ms() : 0));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return ct_error(CT_ERR_SYSTEM, "the dns proxy child did not start in time");
+		r = ct_privsep_parent_serve(&px->pp);
+		if (r == 1) {
+			if (waitpid(px->child, &status, 0) == px->child) {
+				px->child = -1;
+				if (WIFSIGNALED(status))
+					return ct_error(CT_ERR_SYSTEM, "the dns proxy child was "
+					    "killed by signal %d before it was ready",
+					    WTERMSIG(status));
+				return ct_error(CT_ERR_SYSTEM, "the dns proxy child exited with "
+				    "status %d before it was ready", WEXITSTATUS(status));
+			}
+			return ct_error(CT_ERR_SYSTEM, "the dns proxy child is gone");
+		}
+		if (r == CT_ERR_SYSTEM && px->pp.state == CT_PS_STATE_DEAD)
+			return ct_error(CT_ERR_SYSTEM, "dns proxy child: %s", px->pp.why);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+static int
+ps_start(struct ct_dnsproxy *px)
+{
+	struct ct_privsep_parent_ops ops;
+	struct ct_privsep_config c;
+	int sp[2] = { -1, -1 }, fds[2 * CT_DNSPROXY_MAX_LISTEN], r = CT_ERR_INTERNAL, status;
+	const struct sockaddr_storage *up = &px->cfg.upstream;
+	size_t i;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0)
+		return ct_error(CT_ERR_SYSTEM, "socketpair");
+	for (i = 0; i < px->nlisten; i++) {
+		fds[2 * i] = px->udp[i];
+		fds[2 * i + 1] = px->tcp[i];
+	}
+	if ((r = ct_privsep_spawn(sp[1], fds, 2 * px->nlisten, &px->child)) != 0)
+		goto out;
+	close(sp[1]);
+	sp[1] = -1;
+	px->psfd = sp[0];
+	sp[0] = -1;
+	if ((px->pidfd = (int)syscall(SYS_pidfd_open, px->child, 0)) < 0) {
+		r = ct_error(CT_ERR_SYSTEM, "pidfd_open");
+		goto out;
+	}
+
+	memset(&c, 0, sizeof(c));
+	c.enforce = px->cfg.enforce != 0;
+	c.deny_rcode = (uint32_t)px->cfg.deny_rcode;
+	c.timeout_ms = (uint32_t)px->cfg.timeout_ms;
+	c.ttl_floor = px->cfg.ttl_floor;
+	c.max_tcp_clients = (uint32_t)px->cfg.max_tcp_clients;
+	c.max_inflight = (uint32_t)px->cfg.max_inflight;
+	c.nlisten = (uint32_t)px->nlisten;
+	c.port = px->port;
+	c.uid = c.gid = geteuid() == 0 ? (uint32_t)ct_privsep_pick_uid() : (uint32_t)geteuid();
+	c.family = (uint32_t)up->ss_family;
+	if (up->ss_family == AF_INET)
+		memcpy(c.addr, &((const struct sockaddr_in *)up)->sin_addr, 4);
+	else
+		memcpy(c.addr, &((const struct sockaddr_in6 *)up)->sin6_addr, 16);
+	c.upstream_port = ss_port(up);
+	if ((r = ct_privsep_send_config(px->psfd, &c)) != 0)
+		goto out;
+
+	memset(&ops, 0, sizeof(ops));
+	ops.policy = px->cfg.policy;
+	ops.enforce = px->cfg.enforce;
+	ops.ttl_floor = px->cfg.ttl_floor;
+	ops.start_us = ct_now_us();
+	ops.admit = ps_admit;
+	ops.on_event = ps_event;
+	ops.on_stats = ps_stats;
+	ops.on_incident = ps_incident;
+	ops.arg = px;
+	ct_privsep_parent_init(&px->pp, px->psfd, &ops);
+	if ((r = ps_wait_ready(px)) != 0)
+		goto out;
+	if (pthread_create(&px->mon, NULL, ps_monitor, px) != 0) {
+		r = ct_error(CT_ERR_SYSTEM, "cannot start the dns proxy monitor thread");
+		goto out;
+	}
+	px->mon_running = 1;
+	r = 0;
+ out:
+	if (sp[0] >= 0)
+		close(sp[0]);
+	if (sp[1] >= 0)
+		close(sp[1]);
+	if (r != 0 && px->child > 0) {
+		(void)ps_signal(px, SIGKILL);
+		while (waitpid(px->child, &status, 0) < 0 && errno == EINTR)
+			;
+		px->child = -1;
+	}
+	return r;
+}
+
+static void
+ps_stop(struct ct_dnsproxy *px)
+{
+	px->stop_deadline = mono_ms() + px->cfg.timeout_ms + 5000;
+	atomic_store(&px->stopping, 1);
+	pthread_mutex_lock(&px->lock);
+	if (px->child > 0)
+		(void)ps_signal(px, SIGTERM);
+	pthread_mutex_unlock(&px->lock);
+	if (px->mon_running)
+		pthread_join(px->mon, NULL);
+	px->mon_running = 0;
+}
+
+pid_t
+ct_dnsproxy_child_pid(struct ct_dnsproxy *px)
+{
+	pid_t p;
+
+	pthread_mutex_lock(&px->lock);
+	p = px->child;
+	pthread_mutex_unlock(&px->lock);
+	return p;
+}
+
+/* ---- privsep, the child ---- */
+
+struct child_ctx {
+	struct ct_privsep_child *psc;
+	struct ct_dnsproxy *_Atomic px;
+};
+
+static void
+child_counters(struct child_ctx *cc, struct ct_privsep_counters *c)
+{
+	struct ct_dnsproxy *px = atomic_load(&cc->px);
+	struct ct_dnsproxy_stats st;
+
+	memset(c, 0, sizeof(*c));
+	if (px == NULL)
+		return;
+	ct_dnsproxy_get_stats(px, &st);
+	c->queries = st.queries;
+	c->forwarded = st.forwarded;
+	c->denied = st.denied;
+	c->servfail = st.servfail;
+	c->upstream_timeouts = st.upstream_timeouts;
+	c->dropped = st.dropped;
+	c->tcp_rejected = st.tcp_rejected;
+	c->admitted = st.admitted;
+	c->names_dropped = st.names_dropped;
+}
+
+static void
+child_event(const struct ct_dns_event *ev, void *arg)
+{
+	struct child_ctx *cc = arg;
+	struct ct_privsep_counters c;
+	struct ct_buf b;
+
+	child_counters(cc, &c);
+	ct_buf_init(&b, CT_PRIVSEP_MSG_MAX);
+	if (ct_privsep_enc_event(&b, ev, &c) == 0)
+		(void)ct_privsep_call(cc->psc, CT_PS_EVENT, b.data, b.len, NULL, NULL);
+	ct_buf_release(&b);
+}
+
+static int
+child_admit(int family, const uint8_t *addr, uint16_t port, uint32_t ttl, const char *name,
+    void *arg)
+{
+	struct child_ctx *cc = arg;
+	struct ct_buf b;
+	uint32_t status = CT_PS_FAILED;
+	int r;
+
+	/* the port is the parent's to choose, from its own rules */
+	ct_buf_init(&b, CT_PRIVSEP_MSG_MAX);
+	r = ct_privsep_enc_admit(&b, family, addr, ttl, name);
+	if (r == 0)
+		r = ct_privsep_call(cc->psc, CT_PS_ADMIT, b.data, b.len, &status, NULL);
+	ct_buf_release(&b);
+	return r == 0 && status == CT_PS_OK ? 0 : -1;
+}
+
+static int
+child_ready(struct ct_privsep_child *psc, int failed, const char *why)
+{
+	struct ct_buf b;
+	int r;
+
+	ct_buf_init(&b, 1024);
+	if ((r = ct_buf_put_u32(&b, failed ? 1 : 0)) == 0 &&
+	    (r = ct_buf_put_string(&b, why, strnlen(why, CT_PRIVSEP_MAX_ERROR))) == 0)
+		r = ct_privsep_call(psc, CT_PS_READY, b.data, b.len, NULL, NULL);
+	ct_buf_release(&b);
+	return r;
+}
+
+int
+ct_dnsproxy_child_main(int fd)
+{
+	struct ct_privsep_config c;
+	struct ct_dnsproxy_config cfg;
+	struct ct_dnsproxy *px = NULL;
+	struct child_ctx cc;
+	struct ct_privsep_counters ctr;
+	struct ct_buf b;
+	sigset_t sigs;
+	pid_t ppid = getppid();
+	unsigned long nofile, nproc;
+	size_t i;
+	int r, sig;
+
+	memset(&cc, 0, sizeof(cc));
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	if ((r = ct_privsep_child_new(fd, &cc.psc)) != 0)
+		return r;
+	if ((r = ct_privsep_recv_config(fd, 10000, &c)) != 0)
+		goto out;
+	ct_dnsproxy_config_init(&cfg);
+	if (c.nlisten < 1 || c.nlisten > CT_DNSPROXY_MAX_LISTEN ||
+	    (c.family != AF_INET && c.family != AF_INET6) || c.upstream_port == 0 ||
+	    c.upstream_port > 65535 || c.port == 0 || c.port > 65535) {
+		r = ct_error(CT_ERR_FORMAT, "bad privsep configuration");
+		goto fail;
+	}
+	if (c.family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&cfg.upstream;
+
+		a->sin_family = AF_INET;
+		memcpy(&a->sin_addr, c.addr, 4);
+	} else {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&cfg.upstream;
+
+		a->sin6_family = AF_INET6;
+		memcpy(&a->sin6_addr, c.addr, 16);
+	}
+	ss_set_port(&cfg.upstream, (uint16_t)c.upstream_port);
+	cfg.enforce = c.enforce != 0;
+	cfg.deny_rcode = (int)c.deny_rcode;
+	cfg.timeout_ms = (int)c.timeout_ms;
+	cfg.ttl_floor = c.ttl_floor;
+	cfg.max_tcp_clients = c.max_tcp_clients;
+	cfg.max_inflight = c.max_inflight;
+	cfg.on_event = child_event;
+	cfg.admit = child_admit;
+	cfg.arg = &cc;
+	/* fds: 0-2, the pair, the listeners, the stop eventfd, one per query and per TCP
+	 * client and its upstream, and a little slack */
+	nofile = 4 + 2 * c.nlisten + 1 + c.max_inflight + 2 * (unsigned long)c.max_tcp_clients +
+	    16;
+	nproc = 2 + c.max_inflight + c.max_tcp_clients + 8;
+	if ((r = ct_privsep_sandbox((uid_t)c.uid, (gid_t)c.gid, nofile, nproc)) != 0)
+		goto fail;
+	if (getppid() != ppid) {
+		r = ct_error(CT_ERR_NET, "the privileged half of the dns proxy is gone");
+		goto fail;
+	}
+	if ((r = proxy_new(&cfg, &px)) != 0)
+		goto fail;
+	px->psc = cc.psc;
+	px->nlisten = c.nlisten;
+	px->port = (uint16_t)c.port;
+	for (i = 0; i < c.nlisten; i++) {
+		px->udp[i] = CT_PRIVSEP_CHILD_FD + 1 + 2 * (int)i;
+		px->tcp[i] = CT_PRIVSEP_CHILD_FD + 2 + 2 * (int)i;
+	}
+	atomic_store(&cc.px, px);
+	if (pthread_create(&px->listener, NULL, listener, px) != 0) {
+		r = ct_error(CT_ERR_SYSTEM, "cannot start the dns proxy thread");
+		goto fail;
+	}
+	px->listener_running = 1;
+	if ((r = child_ready(cc.psc, 0, "")) != 0)
+		goto out;
+	while (sigwait(&sigs, &sig) != 0)
+		;
+	proxy_halt(px);
+	child_counters(&cc, &ctr);
+	ct_buf_init(&b, 256);
+	if ((r = ct_privsep_enc_counters(&b, &ctr)) == 0)
+		r = ct_privsep_call(cc.psc, CT_PS_STATS, b.data, b.len, NULL, NULL);
+	ct_buf_release(&b);
+	goto out;
+ fail:
+	(void)child_ready(cc.psc, 1, ct_errmsg(r));
+ out:
+	if (px != NULL) {
+		proxy_halt(px);
+		proxy_free(px);
+	}
+	ct_privsep_child_free(cc.psc);
+	return r;
+}
+
+/* ---- start and stop, both ways ---- */
+
 int
 ct_dnsproxy_start(const struct ct_dnsproxy_config *cfg, struct ct_dnsproxy **out)
 {
@@ -1285,7 +1887,7 @@ ct_dnsproxy_start(const struct ct_dnsproxy_config *cfg, struct ct_dnsproxy **out
 	struct sockaddr_storage failed_ss;
 	char a[INET6_ADDRSTRLEN + 16];
 	size_t i, failed = 0;
-	int r = CT_ERR_INTERNAL, attempt, locks = 0;
+	int r = CT_ERR_INTERNAL, attempt;
 
 	*out = NULL;
 	if (cfg->nlisten == 0 || cfg->nlisten > CT_DNSPROXY_MAX_LISTEN)
@@ -1302,30 +1904,8 @@ ct_dnsproxy_start(const struct ct_dnsproxy_config *cfg, struct ct_dnsproxy **out
 		return ct_error(CT_ERR_INVALID, "no upstream resolver for the dns proxy");
 	if (ss_port(&cfg->upstream) == 0)
 		return ct_error(CT_ERR_INVALID, "the upstream resolver needs a port other than 0");
-	if ((px = calloc(1, sizeof(*px))) == NULL)
-		return ct_error(CT_ERR_NOMEM, "out of memory");
-	px->cfg = *cfg;
-	if (px->cfg.deny_rcode == 0)
-		px->cfg.deny_rcode = CT_DNS_RCODE_REFUSED;
-	if (px->cfg.timeout_ms <= 0)
-		px->cfg.timeout_ms = CT_DNSPROXY_TIMEOUT_MS;
-	if (px->cfg.ttl_floor == 0)
-		px->cfg.ttl_floor = CT_DNSPROXY_TTL_FLOOR;
-	if (px->cfg.max_tcp_clients == 0)
-		px->cfg.max_tcp_clients = CT_DNSPROXY_MAX_TCP_CLIENTS;
-	if (px->cfg.max_inflight == 0)
-		px->cfg.max_inflight = CT_DNSPROXY_MAX_INFLIGHT;
-	px->stopfd = -1;
-	for (i = 0; i < CT_DNSPROXY_MAX_LISTEN; i++)
-		px->udp[i] = px->tcp[i] = -1;
-	pthread_mutex_init(&px->lock, NULL);
-	pthread_mutex_init(&px->cb_lock, NULL);
-	pthread_cond_init(&px->idle, NULL);
-	locks = 1;
-	if ((px->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
-		r = ct_error(CT_ERR_SYSTEM, "eventfd");
-		goto out;
-	}
+	if ((r = proxy_new(cfg, &px)) != 0)
+		return r;
 	/* an ephemeral UDP port may be taken for TCP (or on another address): try again */
 	for (attempt = 0; attempt < 16; attempt++) {
 		int e;
@@ -1358,64 +1938,39 @@ ct_dnsproxy_start(const struct ct_dnsproxy_config *cfg, struct ct_dnsproxy **out
 			goto out;
 		}
 	}
-	if (pthread_create(&px->listener, NULL, listener, px) != 0) {
-		r = ct_error(CT_ERR_SYSTEM, "cannot start the dns proxy thread");
-		goto out;
+	if (cfg->privsep) {
+		/*
+		 * The child serves; we keep the listening sockets only so that the port
+		 * stays ours (no one else can take it if the child dies), and never read them.
+		 */
+		if ((r = ps_start(px)) != 0)
+			goto out;
+	} else {
+		if (pthread_create(&px->listener, NULL, listener, px) != 0) {
+			r = ct_error(CT_ERR_SYSTEM, "cannot start the dns proxy thread");
+			goto out;
+		}
+		px->listener_running = 1;
 	}
-	px->listener_running = 1;
 	*out = px;
 	px = NULL;
 	r = 0;
  out:
-	if (px != NULL) {
-		close_listeners(px);
-		if (px->stopfd >= 0)
-			close(px->stopfd);
-		if (locks) {
-			pthread_mutex_destroy(&px->lock);
-			pthread_mutex_destroy(&px->cb_lock);
-			pthread_cond_destroy(&px->idle);
-		}
-		free(px);
-	}
+	if (px != NULL)
+		proxy_free(px);
 	return r;
 }
 
 void
 ct_dnsproxy_stop(struct ct_dnsproxy *px)
 {
-	struct name_entry *e, *next;
-	uint64_t one = 1;
-	size_t i, k;
-
 	if (px == NULL)
 		return;
-	atomic_store(&px->stopping, 1);
-	if (write(px->stopfd, &one, sizeof(one)) != sizeof(one)) {
-		/* cannot happen with a fresh eventfd; the flag alone stops workers at their
-		 * next wait, bounded by the timeouts */
-	}
-	if (px->listener_running)
-		pthread_join(px->listener, NULL);
-	pthread_mutex_lock(&px->lock);
-	while (px->workers > 0)
-		pthread_cond_wait(&px->idle, &px->lock);
-	pthread_mutex_unlock(&px->lock);
-	close_listeners(px);
-	close(px->stopfd);
-	for (i = 0; i < NBUCKETS; i++) {
-		for (e = px->buckets[i]; e != NULL; e = next) {
-			next = e->next;
-			for (k = 0; k < e->n; k++)
-				free(e->names[k]);
-			free(e->names);
-			free(e);
-		}
-	}
-	pthread_mutex_destroy(&px->lock);
-	pthread_mutex_destroy(&px->cb_lock);
-	pthread_cond_destroy(&px->idle);
-	free(px);
+	if (px->cfg.privsep)
+		ps_stop(px);
+	else
+		proxy_halt(px);
+	proxy_free(px);
 }
 
 /* ---- events as JSON ---- */

@@ -37,7 +37,7 @@
  * also watches the stop signal, so ct_dnsproxy_stop() returns promptly.
  *
  * The proxy makes no BPF or other privileged call: it only calls the callbacks, so it can
- * later run in an unprivileged process (privilege separation).
+ * run in an unprivileged process (cfg.privsep, privsep.h).
  *
  * Name map: every name that resolved to an address (including the heads of CNAME chains)
  * is kept for the whole life of the proxy, TTL or not - a connection made after the TTL
@@ -50,6 +50,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 struct ct_netpolicy;
 struct json_t;
@@ -121,6 +122,17 @@ struct ct_dnsproxy_config {
 	int (*admit)(int family, const uint8_t *addr, uint16_t port, uint32_t ttl, const char *name,
 	    void *arg);
 	void *arg;
+	/*
+	 * Privilege separation (privsep.h): parse nothing here.  The proxy runs in a child
+	 * process of its own - re-executed, a dynamic uid when root, no capabilities, seccomp,
+	 * an empty root - and this process only answers its requests, each checked against
+	 * `policy` again: on_event and admit then run on the proxy's monitor thread, after the
+	 * checks.  If the child breaks the request table or dies, nothing more is admitted
+	 * (stats.lost) and on_incident gets a "privsep" event.
+	 */
+	int privsep;
+	/* privsep: a "privsep" event for the run's log; the reference is stolen (may be NULL) */
+	void (*on_incident)(struct json_t *ev, int64_t time_us, void *arg);
 };
 
 struct ct_dnsproxy_stats {
@@ -133,6 +145,9 @@ struct ct_dnsproxy_stats {
 	uint64_t tcp_rejected;		/* TCP connections over max_tcp_clients */
 	uint64_t admitted;		/* admit calls that succeeded */
 	uint64_t names_dropped;		/* pairs the full name map could not keep */
+	/* privsep: the counters above the admitted line are the child's own report */
+	uint64_t refused;		/* requests of the child refused (then it is killed) */
+	uint64_t lost;			/* 1: the child died or was killed before the stop */
 };
 
 struct ct_dnsproxy;
@@ -172,6 +187,16 @@ int ct_dnsproxy_names_foreach(struct ct_dnsproxy *px,
     void *arg);
 
 void ct_dnsproxy_get_stats(struct ct_dnsproxy *px, struct ct_dnsproxy_stats *out);
+
+/* privsep: the child's pid (-1 without privsep, or once it is gone). */
+pid_t ct_dnsproxy_child_pid(struct ct_dnsproxy *px);
+
+/*
+ * The child's side of privsep, in the re-executed process (`credtrail dns-proxy
+ * --privsep-child 3`): read the configuration from fd, lock down, serve until SIGTERM (or
+ * the parent's death), report the counters.  Returns when done; the caller must _exit().
+ */
+int ct_dnsproxy_child_main(int fd);
 
 /*
  * "ADDR", "ADDR:PORT", "[V6ADDR]:PORT" (a bare IPv6 address takes no port; PORT 0-65535)
