@@ -226,16 +226,10 @@ sanitize(const char *s, size_t n, char *out, size_t outsz)
 	out[o] = '\0';
 }
 
+/* The token endpoint's answer: `status` and `len` bytes of `body` (see gcp.h). */
 int
-ct_gcp_exchange(const char *token_url, const char *assertion, json_t **out)
+ct_gcp_token_answer(long status, const char *body, size_t len, json_t **out)
 {
-	static const char *const headers[] = {
-		"Content-Type: application/x-www-form-urlencoded",
-		"Accept: application/json",
-		NULL
-	};
-	struct ct_http_response resp;
-	struct ct_buf body;
 	json_error_t jerr;
 	json_t *o = NULL;
 	const char *err, *desc;
@@ -243,26 +237,7 @@ ct_gcp_exchange(const char *token_url, const char *assertion, json_t **out)
 	int r;
 
 	*out = NULL;
-	memset(&resp, 0, sizeof(resp));
-	ct_buf_init(&body, CT_JWT_MAX_LEN * 4);
-	if ((r = ct_oidc_url_check(token_url, "token URL")) != 0)
-		goto out;
-	if ((r = ct_buf_putf(&body, "grant_type=")) != 0 ||
-	    (r = ct_http_urlencode(&body, "urn:ietf:params:oauth:grant-type:jwt-bearer",
-	    strlen("urn:ietf:params:oauth:grant-type:jwt-bearer"))) != 0 ||
-	    (r = ct_buf_putf(&body, "&assertion=")) != 0 ||
-	    (r = ct_http_urlencode(&body, assertion, strlen(assertion))) != 0)
-		goto out;
-	r = ct_http_post(token_url, headers, ct_buf_ptr(&body), ct_buf_avail(&body), 0,
-	    CT_GCP_MAX_RESPONSE, &resp);
-	if (r == CT_ERR_LIMIT) {
-		r = ct_error(CT_ERR_LIMIT, "token endpoint answer is larger than %d bytes",
-		    CT_GCP_MAX_RESPONSE);
-		goto out;
-	}
-	if (r != 0)
-		goto out;
-	o = json_loadb(resp.body, resp.body_len, JSON_REJECT_DUPLICATES, &jerr);
+	o = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (o != NULL && !json_is_object(o)) {
 		json_decref(o);
 		o = NULL;
@@ -274,12 +249,12 @@ ct_gcp_exchange(const char *token_url, const char *assertion, json_t **out)
 		if (desc != NULL)
 			sanitize(desc, strlen(desc), e2, sizeof(e2));
 		r = ct_error(CT_ERR_REMOTE, "token endpoint refused the grant (HTTP %ld): %s%s%s",
-		    resp.status, e1, desc != NULL ? ": " : "", desc != NULL ? e2 : "");
+		    status, e1, desc != NULL ? ": " : "", desc != NULL ? e2 : "");
 		goto out;
 	}
-	if (resp.status < 200 || resp.status > 299) {
+	if (status < 200 || status > 299) {
 		r = ct_error(CT_ERR_REMOTE, "token endpoint answered HTTP %ld without an OAuth2 "
-		    "error document", resp.status);
+		    "error document", status);
 		goto out;
 	}
 	if (o == NULL) {
@@ -302,6 +277,43 @@ ct_gcp_exchange(const char *token_url, const char *assertion, json_t **out)
 	r = 0;
  out:
 	json_decref(o);
+	return r;
+}
+
+int
+ct_gcp_exchange(const char *token_url, const char *assertion, json_t **out)
+{
+	static const char *const headers[] = {
+		"Content-Type: application/x-www-form-urlencoded",
+		"Accept: application/json",
+		NULL
+	};
+	struct ct_http_response resp;
+	struct ct_buf body;
+	int r;
+
+	*out = NULL;
+	memset(&resp, 0, sizeof(resp));
+	ct_buf_init(&body, CT_JWT_MAX_LEN * 4);
+	if ((r = ct_oidc_url_check(token_url, "token URL")) != 0)
+		goto out;
+	if ((r = ct_buf_putf(&body, "grant_type=")) != 0 ||
+	    (r = ct_http_urlencode(&body, "urn:ietf:params:oauth:grant-type:jwt-bearer",
+	    strlen("urn:ietf:params:oauth:grant-type:jwt-bearer"))) != 0 ||
+	    (r = ct_buf_putf(&body, "&assertion=")) != 0 ||
+	    (r = ct_http_urlencode(&body, assertion, strlen(assertion))) != 0)
+		goto out;
+	r = ct_http_post(token_url, headers, ct_buf_ptr(&body), ct_buf_avail(&body), 0,
+	    CT_GCP_MAX_RESPONSE, &resp);
+	if (r == CT_ERR_LIMIT) {
+		r = ct_error(CT_ERR_LIMIT, "token endpoint answer is larger than %d bytes",
+		    CT_GCP_MAX_RESPONSE);
+		goto out;
+	}
+	if (r != 0)
+		goto out;
+	r = ct_gcp_token_answer(resp.status, resp.body, resp.body_len, out);
+ out:
 	ct_http_response_release(&resp);
 	ct_buf_release_secret(&body);
 	return r;

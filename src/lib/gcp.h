@@ -66,4 +66,7 @@ int ct_gcp_assertion(const struct ct_gcp_sa *sa, const struct ct_gcp_grant *g, c
  */
 int ct_gcp_exchange(const char *token_url, const char *assertion, json_t **out);
 
+/* The checks of ct_gcp_exchange() on an answer: HTTP `status` and `len` bytes of `body`. */
+int ct_gcp_token_answer(long status, const char *body, size_t len, json_t **out);
+
 #endif

@@ -884,8 +884,8 @@ printable(const char *s, size_t min, size_t max)
 	return 1;
 }
 
-static int
-parse_answer(const char *action, const char *body, size_t len, struct ct_sts_result *out)
+int
+ct_sts_parse_answer(const char *action, const char *body, size_t len, struct ct_sts_result *out)
 {
 	enum { AKID, SECRET, TOKEN, EXP, ARN, ARID, SRCID, PACKED, SUBJECT, REQID, NF };
 	char paths[NF][160], root[64], want_root[64];
@@ -1189,7 +1189,7 @@ ct_sts_assume_role(const struct ct_aws_creds *creds, const struct ct_sts_assume 
 		r = sts_error(action, resp.status, resp.body, resp.body_len);
 		goto out;
 	}
-	if ((r = parse_answer(action, resp.body, resp.body_len, out)) != 0)
+	if ((r = ct_sts_parse_answer(action, resp.body, resp.body_len, out)) != 0)
 		goto out;
 	out->endpoint = url;
 	url = NULL;

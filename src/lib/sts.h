@@ -86,6 +86,13 @@ int ct_sts_policy_prepare(const char *name, const char *text, size_t n, char **o
 int ct_sts_assume_role(const struct ct_aws_creds *creds, const struct ct_sts_assume *req,
     struct ct_sts_result *out);
 
+/*
+ * The checks of ct_sts_assume_role() on a 2xx answer to `action` ("AssumeRole", ...): `len`
+ * bytes of `body`.  `out` is zeroed by the caller and filled only on success.
+ */
+int ct_sts_parse_answer(const char *action, const char *body, size_t len,
+    struct ct_sts_result *out);
+
 /* Wipe the secrets and free; leaves `r` empty. */
 void ct_sts_result_release(struct ct_sts_result *r);
 
