@@ -1198,6 +1198,35 @@ on_dns_event(const struct ct_dns_event *dev, void *arg)
 	pthread_mutex_unlock(&r->mu);
 }
 
+/* A "privsep" event of the proxy (a refused request, the child's death): queued in time
+ * order with the DNS events. */
+static void
+on_dns_incident(json_t *ev, int64_t time_us, void *arg)
+{
+	struct ct_run *r = arg;
+	struct dnsq *n;
+	size_t k;
+
+	pthread_mutex_lock(&r->mu);
+	if (r->dq_len == r->dq_cap) {
+		if ((n = reallocarray(r->dq, r->dq_cap == 0 ? 64 : r->dq_cap * 2,
+		    sizeof(*n))) == NULL) {
+			json_decref(ev);
+			if (r->sink_err == 0)
+				r->sink_err = ct_error(CT_ERR_NOMEM, "out of memory");
+			pthread_mutex_unlock(&r->mu);
+			return;
+		}
+		r->dq = n;
+		r->dq_cap = r->dq_cap == 0 ? 64 : r->dq_cap * 2;
+	}
+	for (k = r->dq_len++; k > r->dq_limit && r->dq[k - 1].time_us > time_us; k--)
+		r->dq[k] = r->dq[k - 1];
+	r->dq[k].time_us = time_us;
+	r->dq[k].ev = ev;
+	pthread_mutex_unlock(&r->mu);
+}
+
 static int
 on_dns_admit(int family, const uint8_t *addr, uint16_t port, uint32_t ttl, const char *name,
     void *arg)
@@ -1586,6 +1615,8 @@ start_dns(struct ct_run *r)
 	cfg.enforce = r->p.enforce;
 	cfg.on_event = on_dns_event;
 	cfg.admit = on_dns_admit;
+	cfg.privsep = 1;		/* the agent's DNS is parsed without privileges */
+	cfg.on_incident = on_dns_incident;
 	cfg.arg = r;
 	if ((rc = ct_dnsproxy_start(&cfg, &r->px)) != 0) {
 		/* no IPv6 loopback: IPv4 only (IPv6 DNS then goes to ::ffff:127.0.0.1) */
@@ -1859,7 +1890,7 @@ is_complete(const struct ct_run *r)
 	for (i = 0; i < CT_DROP_MAX; i++)
 		if (r->drops[i] != 0 && i != CT_DROP_EXEC_PATH)
 			return 0;
-	if (r->have_dstats && r->dstats.names_dropped != 0)
+	if (r->have_dstats && (r->dstats.names_dropped != 0 || r->dstats.lost != 0))
 		return 0;
 	return r->sink_err == 0 && !r->kill_failed && r->finished;
 }
@@ -2657,6 +2688,8 @@ ct_run_wait(struct ct_run *r)
 	}
 	if (ev != NULL && r->timed_out)
 		json_object_set_new(ev, "timed_out", json_true());
+	if (ev != NULL && r->have_dstats && r->dstats.lost)
+		json_object_set_new(ev, "dns_proxy_lost", json_true());
 	rc = sink_locked(r, ev, r->end_us, 0, 0);
 	if (rc == 0 && r->log != NULL) {
 		final = json_pack("{s:s, s:O, s:b, s:s?}", "backend",
