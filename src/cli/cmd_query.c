@@ -58,7 +58,7 @@ cmd_query(int argc, char **argv)
 		"or let `credtrail ingest --from clickhouse://...` do both.\n"
 		"\n"
 		"  clickhouse  the raw-record table `credtrail clickhouse init` creates (join keys\n"
-		"              looked up in its token arrays, role chains followed by ingest --from)\n"
+		"              looked up in its key arrays, role chains followed by ingest --from)\n"
 		"  athena      AWS's documented CloudTrail table, with sessioncontext.sourceidentity\n"
 		"  bigquery    the cloudaudit_googleapis_com_* tables a Cloud Logging sink writes",
 		"Every query is a superset of what a report needs: ingest keeps only the events of\n"

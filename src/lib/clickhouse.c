@@ -1,10 +1,11 @@
 /*
  * clickhouse.c - ClickHouse's HTTP interface and the push-down ingest (clickhouse.h).
  *
- * Cost: the server scans the small token arrays of the table (never the raw records but for
+ * Cost: the server scans the small key arrays of the table (PREWHERE: the raw records only of
  * the rows that match), and only matching rows cross the wire.  The role chain costs one
- * query over the same arrays per hop; the records are then fetched twice at most (JSON
- * records, and text lines which the ingest reads line by line).
+ * query over the same arrays per hop; the records are then fetched once, as RowBinary (a
+ * length before each record, so a record may hold any byte), and split into the JSON records
+ * and the text lines (sshd) the ingest reads as two buffers.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "lib/http.h"
 #include "lib/ingest.h"
 #include "lib/query.h"
+#include "util/buf.h"
 #include "util/err.h"
 
 void
@@ -224,29 +226,104 @@ chain_round(const struct ct_ch *ch, struct ct_query_keys *k, const struct ct_que
 	return r;
 }
 
+/* LEB128 length of a RowBinary String; 0 and *n, or CT_ERR_FORMAT. */
+static int
+varint(const uint8_t *p, size_t avail, size_t *used, uint64_t *n)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < avail && i < 10; i++) {
+		v |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+		if ((p[i] & 0x80) == 0) {
+			*used = i + 1;
+			*n = v;
+			return 0;
+		}
+	}
+	return ct_error(CT_ERR_FORMAT, "ClickHouse sent a truncated row");
+}
+
+/*
+ * Split RowBinary rows of one String column into JSON records and text lines (sshd), each
+ * set newline-separated; a text row is cut at its first newline (no log line has one).
+ */
+static int
+split_rows(const uint8_t *p, size_t len, struct ct_buf *json, struct ct_buf *lines)
+{
+	size_t off = 0, used = 0, i;
+	uint64_t n = 0;
+	const uint8_t *row;
+	int r;
+
+	while (off < len) {
+		if ((r = varint(p + off, len - off, &used, &n)) != 0)
+			return r;
+		off += used;
+		if (n > len - off)
+			return ct_error(CT_ERR_FORMAT, "ClickHouse sent a truncated row");
+		row = p + off;
+		off += (size_t)n;
+		for (i = 0; i < n && (row[i] == ' ' || row[i] == '\t' || row[i] == '\r' ||
+		    row[i] == '\n'); i++)
+			;
+		if (i < n && (row[i] == '{' || row[i] == '[')) {
+			r = ct_buf_put(json, row, (size_t)n);
+			if (r == 0)
+				r = ct_buf_put_u8(json, '\n');
+		} else {
+			const uint8_t *nl = memchr(row, '\n', (size_t)n);
+
+			r = ct_buf_put(lines, row, nl != NULL ? (size_t)(nl - row) : (size_t)n);
+			if (r == 0)
+				r = ct_buf_put_u8(lines, '\n');
+		}
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+/* One query for the records; the JSON ones and the lines ingested as two buffers. */
 static int
 fetch_ingest(struct ct_ingest *in, const struct ct_ch *ch, const struct ct_query_keys *k,
-    const struct ct_query_opts *base, int records, const char *name,
-    struct ct_ingest_stats *stats, uint64_t *fetched)
+    const struct ct_query_opts *base, const char *name, struct ct_ch_ingest_result *res)
 {
 	struct ct_query_opts o = *base;
+	struct ct_buf json, lines;
 	char *sql = NULL, *body = NULL, *bname = NULL;
 	size_t len = 0;
 	int r;
 
-	o.records = records;
+	ct_buf_init(&json, CT_CH_MAX_RESPONSE + 1);
+	ct_buf_init(&lines, CT_CH_MAX_RESPONSE + 1);
+	o.records = 1;
 	if ((r = ct_query_sql(k, &o, &sql)) != 0)
-		return r;
+		goto out;
 	if ((r = ct_ch_exec(ch, sql, 0, &body, &len)) != 0)
 		goto out;
-	*fetched += len;
-	if (asprintf(&bname, "%s#%s", name, records == 1 ? "json" : "lines") < 0) {
+	res->fetched_bytes += len;
+	if ((r = split_rows((const uint8_t *)body, len, &json, &lines)) != 0)
+		goto out;
+	free(body);
+	body = NULL;
+	if (asprintf(&bname, "%s#json", name) < 0) {
 		bname = NULL;
 		r = ct_error(CT_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	r = ct_ingest_buffer(in, bname, body, len, stats);
+	if ((r = ct_ingest_buffer(in, bname, json.data, json.len, res->json)) != 0)
+		goto out;
+	free(bname);
+	if (asprintf(&bname, "%s#lines", name) < 0) {
+		bname = NULL;
+		r = ct_error(CT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	r = ct_ingest_buffer(in, bname, lines.data, lines.len, res->lines);
  out:
+	ct_buf_release(&json);
+	ct_buf_release(&lines);
 	free(sql);
 	free(body);
 	free(bname);
@@ -275,9 +352,7 @@ ct_ch_ingest(struct ct_ingest *in, const struct ct_ch *ch, struct ct_query_keys 
 		res->rounds++;
 		res->issued += added;
 	} while (added > 0 && res->rounds < CT_CH_CHAIN_ROUNDS);
-	if ((r = fetch_ingest(in, ch, k, &o, 1, name, res->json, &res->fetched_bytes)) != 0)
-		goto out;
-	r = fetch_ingest(in, ch, k, &o, 2, name, res->lines, &res->fetched_bytes);
+	r = fetch_ingest(in, ch, k, &o, name, res);
  out:
 	free(table);
 	return r;

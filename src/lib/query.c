@@ -2,18 +2,21 @@
  * query.c - the join keys of some tasks' credentials as SQL for a log warehouse (query.h).
  *
  * ClickHouse holds raw provider records in a table credtrail creates (ct_query_clickhouse_ddl);
- * at insert time ClickHouse splits each record into tokens of the join-key alphabet, so the
- * query is a membership test on small arrays, not a substring search in every raw record.
- * Athena and BigQuery hold the providers' own documented schemas, so their queries name the
- * columns where CloudTrail and Cloud Audit Logs put each key.
+ * at insert time ClickHouse extracts from each record the values of the fields join keys live
+ * in, so the query is a membership test on a few short strings per row, evaluated before the
+ * raw records are read at all (PREWHERE).  Athena and BigQuery hold the providers' own
+ * documented schemas, so their queries name the columns where CloudTrail and Cloud Audit Logs
+ * put each key.
  *
- * Why tokens: a key reaches a log in many places and shapes (a session name as the tail of an
- * ARN and of a principal id, a jti as Kubernetes' "JTI=<jti>", a JWT subject as the tail of a
- * WIF principal, an SSH key id inside a text line, whole records as JSON strings inside an
- * Athena export).  Splitting on everything outside [A-Za-z0-9_+=,.@:/-] and also keeping each
- * token's tail after its last ':', '/' or '=' finds every one of them without knowing the
- * formats.  A key with a byte outside that alphabet cannot be a token; it is looked for in
- * the raw record instead (slower, still exact).
+ * The ClickHouse key arrays: the string values of every field a parser reads a key from
+ * (accessKeyId, arn, principalId, sourceIdentity, principalEmail, principalSubject, username,
+ * display_name, accessor, jti, ...; field names matched case-insensitively and also inside the
+ * JSON strings of Athena and lookup-events exports), Kubernetes' "JTI=<jti>" credential ids,
+ * and from sshd lines the user, certificate key id, serial and CA fingerprint; and `tails`,
+ * each value's part after its last ':', '/' or '=' (a session name at the end of an ARN or a
+ * principal id, a WIF subject at the end of ".../subject/<sub>").  A key with a byte JSON
+ * escapes (a quote, a backslash, a control byte) cannot be compared with an extracted value;
+ * it is looked for in the raw record instead (slower, still exact).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -443,32 +446,24 @@ count_keep(char *const *v, size_t n, int (*keep)(const char *))
 	return c;
 }
 
-/* The token alphabet of the ClickHouse table (see the DDL). */
+/* A key that reaches a JSON log unescaped, so an extracted value can equal it. */
 static int
-tok_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	    c == '_' || c == '+' || c == '=' || c == ',' || c == '.' || c == '@' || c == ':' ||
-	    c == '/' || c == '-';
-}
-
-static int
-is_token(const char *s)
+is_plain(const char *s)
 {
 	for (; *s != '\0'; s++)
-		if (!tok_char((unsigned char)*s))
+		if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20 || *s == 0x7f)
 			return 0;
 	return 1;
 }
 
 /* ---- ClickHouse ---- */
 
-/* The kinds of key looked up among the tokens (and their tails). */
-static const enum ct_qkey ch_token_kinds[] = {
+/* The kinds of key looked up among the extracted values (and their tails). */
+static const enum ct_qkey ch_key_kinds[] = {
 	CT_QK_AKID, CT_QK_SESSION, CT_QK_SRCID, CT_QK_ARN, CT_QK_JTI, CT_QK_SUBJECT,
 	CT_QK_EMAIL, CT_QK_PRINCIPAL, CT_QK_KEYID, CT_QK_X509_SERIAL, CT_QK_SPIFFE,
 };
-#define NCH_TOKEN_KINDS (sizeof(ch_token_kinds) / sizeof(ch_token_kinds[0]))
+#define NCH_KEY_KINDS (sizeof(ch_key_kinds) / sizeof(ch_key_kinds[0]))
 
 static void
 ch_filter(struct sql *q, const struct ct_query_keys *k, const struct ct_query_opts *o)
@@ -478,19 +473,19 @@ ch_filter(struct sql *q, const struct ct_query_keys *k, const struct ct_query_op
 	char *sp;
 
 	ct_query_keys_init(&all);
-	for (i = 0; i < NCH_TOKEN_KINDS && q->r == 0; i++)
-		for (j = 0; j < k->n[ch_token_kinds[i]] && q->r == 0; j++)
+	for (i = 0; i < NCH_KEY_KINDS && q->r == 0; i++)
+		for (j = 0; j < k->n[ch_key_kinds[i]] && q->r == 0; j++)
 			if ((q->r = ct_query_keys_add(&all, CT_QK_PRINCIPAL,
-			    k->v[ch_token_kinds[i]][j])) > 0)
+			    k->v[ch_key_kinds[i]][j])) > 0)
 				q->r = 0;
-	put(q, "WHERE (");
+	put(q, "PREWHERE (");
 	q->nterms = 0;
-	ntok = count_keep(all.v[CT_QK_PRINCIPAL], all.n[CT_QK_PRINCIPAL], is_token);
+	ntok = count_keep(all.v[CT_QK_PRINCIPAL], all.n[CT_QK_PRINCIPAL], is_plain);
 	if (ntok > 0) {
 		alt(q);
-		put(q, "hasAny(tokens, [");
+		put(q, "hasAny(keys, [");
 		for (i = 0, j = 0; i < all.n[CT_QK_PRINCIPAL]; i++) {
-			if (!is_token(all.v[CT_QK_PRINCIPAL][i]))
+			if (!is_plain(all.v[CT_QK_PRINCIPAL][i]))
 				continue;
 			put(q, j++ == 0 ? "" : ", ");
 			lit(q, all.v[CT_QK_PRINCIPAL][i]);
@@ -499,16 +494,16 @@ ch_filter(struct sql *q, const struct ct_query_keys *k, const struct ct_query_op
 		alt(q);
 		put(q, "hasAny(tails, [");
 		for (i = 0, j = 0; i < all.n[CT_QK_PRINCIPAL]; i++) {
-			if (!is_token(all.v[CT_QK_PRINCIPAL][i]))
+			if (!is_plain(all.v[CT_QK_PRINCIPAL][i]))
 				continue;
 			put(q, j++ == 0 ? "" : ", ");
 			lit(q, all.v[CT_QK_PRINCIPAL][i]);
 		}
 		put(q, "])");
 	}
-	/* keys no token can hold: the raw record itself */
+	/* keys a JSON log escapes: the raw record itself */
 	for (i = 0; i < all.n[CT_QK_PRINCIPAL]; i++) {
-		if (is_token(all.v[CT_QK_PRINCIPAL][i]))
+		if (is_plain(all.v[CT_QK_PRINCIPAL][i]))
 			continue;
 		alt(q);
 		put(q, "position(raw, ");
@@ -522,9 +517,9 @@ ch_filter(struct sql *q, const struct ct_query_keys *k, const struct ct_query_op
 			continue;
 		*sp = '\0';
 		alt(q);
-		put(q, "(has(tokens, ");
+		put(q, "(has(keys, ");
 		lit(q, k->v[CT_QK_SSH_SERIAL][i]);
-		put(q, ") AND has(tokens, ");
+		put(q, ") AND has(keys, ");
 		lit(q, sp + 1);
 		put(q, "))");
 		*sp = ' ';
@@ -544,10 +539,6 @@ ch_filter(struct sql *q, const struct ct_query_keys *k, const struct ct_query_op
 	if (o->until_us > 0)
 		put(q, "\n  AND event_time < toDateTime(%lld)",
 		    (long long)((o->until_us + 999999) / 1000000));
-	if (o->records == 1)
-		put(q, "\n  AND match(raw, '^[[:space:]]*[{[]')");
-	else if (o->records == 2)
-		put(q, "\n  AND NOT match(raw, '^[[:space:]]*[{[]')");
 	ct_query_keys_release(&all);
 }
 
@@ -568,8 +559,10 @@ ch_sql(struct sql *q, const struct ct_query_keys *k, const struct ct_query_opts 
 		put(q, "\nORDER BY key");
 	else
 		put(q, "\nORDER BY source, event_time, raw");
-	if (o->records != 0 || o->issued_only)
+	if (o->issued_only)
 		put(q, "\nFORMAT TabSeparatedRaw");
+	else if (o->records)
+		put(q, "\nFORMAT RowBinary");
 	put(q, "\n");
 	free(db);
 	free(tb);
@@ -807,13 +800,24 @@ ct_query_sql(const struct ct_query_keys *k, const struct ct_query_opts *o, char 
 /* ---- the ClickHouse table ---- */
 
 /* Regular expressions (RE2) of the materialized columns, as regex text. */
-#define RE_TOKEN	"[A-Za-z0-9_+=,.@:/-]+"
+#define Q_	"\\\\?\""	/* a quote, JSON-escaped or not (a record inside a JSON string) */
+#define RE_FIELDS	"(?i)" Q_ "(?:accesskeyid|arn|principalid|sourceidentity|rolesessionname|" \
+			"username|invokedby|subjectfromwebidentitytoken|principalemail|" \
+			"principalsubject|serviceaccountkeyname|uid|display_name|entity_id|" \
+			"accessor|client_token_accessor|lease_id|sub|jti|name)" Q_ "\\s*:\\s*" Q_ \
+			"([^\"\\\\]+)"
+#define RE_JTI		"JTI=([^\"\\\\,\\]\\s]+)"
+#define RE_SSH_USER	"(?:Accepted|Failed|Invalid user|invalid user) [a-z-]*(?: for)?" \
+			"(?: invalid user)? ([^ ]+) from "
+#define RE_SSH_KEYID	" ID (.+?) \\(serial [0-9]+\\)"
+#define RE_SSH_SERIAL	"\\(serial ([0-9]+)\\)"
+#define RE_SSH_CA	"\\) CA [A-Z0-9-]+ (SHA256:[A-Za-z0-9+/=]+)"
 #define RE_TAIL		"[:/=]([^:/=]+)$"
 #define RE_TASK_NAME	"-task-([A-Za-z0-9_-]+?)-[0-9a-f]{8}(?:[^0-9a-f]|$)"
-#define RE_TASK_TAG	"ironclaw:task-id\\\\?\"\\s*[,:]\\s*(?:\\\\?\"[Vv]alue\\\\?\"\\s*:\\s*)?" \
-			"\\\\?\"([A-Za-z0-9_-]+)"
-#define RE_ISSUED	"\\\\?\"(?:credentials|auth)\\\\?\"\\s*:\\s*\\{[^{}]*?" \
-			"\\\\?\"(?:accessKeyId|accessor)\\\\?\"\\s*:\\s*\\\\?\"([^\"\\\\]+)"
+#define RE_TASK_TAG	"ironclaw:task-id" Q_ "\\s*[,:]\\s*(?:" Q_ "[Vv]alue" Q_ "\\s*:\\s*)?" Q_ \
+			"([A-Za-z0-9_-]+)"
+#define RE_ISSUED	Q_ "(?:credentials|auth)" Q_ "\\s*:\\s*\\{[^{}]*?" Q_ \
+			"(?:accessKeyId|accessor)" Q_ "\\s*:\\s*" Q_ "([^\"\\\\]+)"
 #define RE_TIME		"([0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]+)?" \
 			"(?:Z|[+-][0-9]{2}:?[0-9]{2})?)"
 
@@ -855,12 +859,22 @@ ct_query_clickhouse_ddl(const char *db, const char *table, char ***out, size_t *
 	time_field(&q, "time");
 	put(&q, "\n\t\textract(raw, ");
 	lit(&q, RE_TIME);
-	put(&q, "))),\n\ttokens Array(String) MATERIALIZED extractAll(raw, ");
-	lit(&q, RE_TOKEN);
-	put(&q, "),\n\ttails Array(String) MATERIALIZED arrayFilter(x -> x != '',"
+	put(&q, "))),\n\tkeys Array(String) MATERIALIZED arrayDistinct(arrayConcat(\n\t\textractAll(raw, ");
+	lit(&q, RE_FIELDS);
+	put(&q, "),\n\t\textractAll(raw, ");
+	lit(&q, RE_JTI);
+	put(&q, "),\n\t\tif(source = 'sshd', arrayConcat(extractAll(raw, ");
+	lit(&q, RE_SSH_USER);
+	put(&q, "),\n\t\t    extractAll(raw, ");
+	lit(&q, RE_SSH_KEYID);
+	put(&q, "), extractAll(raw, ");
+	lit(&q, RE_SSH_SERIAL);
+	put(&q, "),\n\t\t    extractAll(raw, ");
+	lit(&q, RE_SSH_CA);
+	put(&q, ")), emptyArrayString()))),\n\ttails Array(String) MATERIALIZED arrayFilter(x -> x != '',"
 	    " arrayMap(x -> extract(x, ");
 	lit(&q, RE_TAIL);
-	put(&q, "), tokens)),\n\ttasks Array(String) MATERIALIZED arrayConcat(extractAll(raw, ");
+	put(&q, "), keys)),\n\ttasks Array(String) MATERIALIZED arrayConcat(extractAll(raw, ");
 	lit(&q, RE_TASK_NAME);
 	put(&q, "),\n\t\textractAll(raw, ");
 	lit(&q, RE_TASK_TAG);

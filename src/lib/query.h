@@ -86,7 +86,7 @@ struct ct_query_opts {
 	int64_t since_us, until_us;	/* 0: unbounded */
 	/* ClickHouse only: select just the issued keys (a role chain's next links). */
 	int issued_only;
-	/* ClickHouse only: 1 JSON records, 2 text lines (sshd), 0 both (the printed query). */
+	/* ClickHouse only: the records as RowBinary (for ingest), not the printed query. */
 	int records;
 };
 

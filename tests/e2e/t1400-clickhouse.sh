@@ -62,7 +62,7 @@ t_is "and is idempotent" "$($CT clickhouse init --url "$URL" 2>&1; echo "rc=$?")
 rc=0"
 t_is "the table has the documented columns, join-key arrays computed by ClickHouse" \
     "$(chq "SELECT name, type, default_kind FROM system.columns WHERE database = 'ct' AND table = 'events' FORMAT CSV" | tr '\n' ' ')" \
-    '"source","String","" "raw","String","" "event_time","DateTime","DEFAULT" "tokens","Array(String)","MATERIALIZED" "tails","Array(String)","MATERIALIZED" "tasks","Array(String)","MATERIALIZED" "issued","Array(String)","MATERIALIZED" '
+    '"source","String","" "raw","String","" "event_time","DateTime","DEFAULT" "keys","Array(String)","MATERIALIZED" "tails","Array(String)","MATERIALIZED" "tasks","Array(String)","MATERIALIZED" "issued","Array(String)","MATERIALIZED" '
 
 # ---- the corpus: real sample records, one per line, as a warehouse holds them ----
 C=$T/corpus
