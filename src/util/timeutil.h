@@ -1,5 +1,9 @@
 /*
  * timeutil.h - wall-clock time in microseconds since the epoch, and RFC 3339 text.
+ *
+ * ct_now_us() (CLOCK_REALTIME) is for timestamps only: it jumps when the clock is set.
+ * Durations, timeouts, intervals and expiry times use ct_mono_us() (CLOCK_MONOTONIC, the
+ * clock of the kernel's bpf_ktime_get_ns(); it does not count a suspend).
  */
 #ifndef CT_TIMEUTIL_H
 #define CT_TIMEUTIL_H
@@ -8,6 +12,8 @@
 #include <stdint.h>
 
 int64_t ct_now_us(void);
+/* CLOCK_MONOTONIC in microseconds (an arbitrary origin): for durations, never for display. */
+int64_t ct_mono_us(void);
 
 /* "2026-11-25T21:30:18Z" (frac=0) or "2026-11-25T21:30:18.123456Z" (frac=1). out: >= 32 bytes. */
 void ct_time_fmt(int64_t us, int frac, char *out, size_t outsz);
