@@ -1522,6 +1522,7 @@ ps_monitor(void *arg)
 	struct ct_dnsproxy *px = arg;
 	struct pollfd p;
 	int r = 0, killed = 0, refused = 0, status = 0;
+	int64_t deadline;
 	pid_t w;
 
 	for (;;) {
@@ -1546,6 +1547,24 @@ ps_monitor(void *arg)
 			(void)ps_signal(px, SIGKILL);
 		}
 		break;
+	}
+	/*
+	 * The child must be gone now or very soon: a child that closed its socket but lives
+	 * on (or ignores SIGTERM) must not hold the run's end hostage.
+	 */
+	deadline = atomic_load(&px->stopping) ? px->stop_deadline : mono_ms() + 1000;
+	for (;;) {
+		int64_t left = deadline - mono_ms();
+
+		p.fd = px->pidfd;
+		p.events = POLLIN;
+		p.revents = 0;
+		if (left <= 0 || (poll(&p, 1, (int)left) == 0 && mono_ms() >= deadline)) {
+			(void)ps_signal(px, SIGKILL);
+			break;
+		}
+		if (p.revents != 0)
+			break;
 	}
 	do {
 		w = waitpid(px->child, &status, 0);
