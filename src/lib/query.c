@@ -470,7 +470,8 @@ ch_filter(struct sql *q, const struct ct_query_keys *k, const struct ct_query_op
 {
 	struct ct_query_keys all;
 	size_t i, j, ntok;
-	char *sp;
+	const char *sp;
+	char *serial;
 
 	ct_query_keys_init(&all);
 	for (i = 0; i < NCH_KEY_KINDS && q->r == 0; i++)
@@ -511,18 +512,21 @@ ch_filter(struct sql *q, const struct ct_query_keys *k, const struct ct_query_op
 		put(q, ") > 0");
 	}
 	/* an SSH certificate: its serial and its CA's fingerprint in the same record */
-	for (i = 0; i < k->n[CT_QK_SSH_SERIAL]; i++) {
-		sp = strchr(k->v[CT_QK_SSH_SERIAL][i], ' ');
-		if (sp == NULL)
+	for (i = 0; i < k->n[CT_QK_SSH_SERIAL] && q->r == 0; i++) {
+		if ((sp = strchr(k->v[CT_QK_SSH_SERIAL][i], ' ')) == NULL)
 			continue;
-		*sp = '\0';
+		if ((serial = strndup(k->v[CT_QK_SSH_SERIAL][i],
+		    (size_t)(sp - k->v[CT_QK_SSH_SERIAL][i]))) == NULL) {
+			q->r = ct_error(CT_ERR_NOMEM, "out of memory");
+			break;
+		}
 		alt(q);
 		put(q, "(has(keys, ");
-		lit(q, k->v[CT_QK_SSH_SERIAL][i]);
+		lit(q, serial);
 		put(q, ") AND has(keys, ");
 		lit(q, sp + 1);
 		put(q, "))");
-		*sp = ' ';
+		free(serial);
 	}
 	if (k->n[CT_QK_TASK] > 0) {
 		alt(q);
