@@ -106,9 +106,6 @@ ingest_from(const char *from, const char *task, const char *class, const char *s
 	char *name = NULL, *jname = NULL, *lname = NULL;
 	int r, rc = CLI_OK;
 
-	if ((task == NULL) == (class == NULL))
-		return cli_usage_error(task == NULL ? "--from needs --task ID or --class CLASS" :
-		    "give --task or --class, not both");
 	if (since != NULL && cli_query_time(since, &since_us) != 0)
 		return cli_usage_error("--since '%s' is not a date (YYYY-MM-DD or RFC 3339)", since);
 	if (until != NULL && cli_query_time(until, &until_us) != 0)
@@ -216,6 +213,9 @@ cmd_ingest(int argc, char **argv)
 		return cli_usage_error("--task, --class, --since and --until go with --from");
 	if (from == NULL && npos == 0)
 		return cli_usage_error("no PATH to ingest");
+	if (from != NULL && (task == NULL) == (class == NULL))
+		return cli_usage_error(task == NULL ? "--from needs --task ID or --class CLASS" :
+		    "give --task or --class, not both");
 	memset(&o, 0, sizeof(o));
 	if ((r = ct_ingest_format_parse(format, &o.format)) != 0)
 		return cli_usage_error("%s", ct_errmsg(r));
@@ -229,6 +229,8 @@ cmd_ingest(int argc, char **argv)
 		o.progress_arg = &prog;
 	}
 	if (from != NULL) {
+		prog.file = from;
+		prog.start_us = ct_now_us();
 		if ((r = ct_ingest_new(&in, cli_store(), &o)) != 0)
 			return cli_fail(r);
 		rc = ingest_from(from, task, class, since, until, in, json);
