@@ -96,7 +96,7 @@ print_json(const char *file, const struct ct_ingest_stats *s, const char *error)
  */
 static int
 ingest_from(const char *from, const char *task, const char *class, const char *since,
-    const char *until, struct ct_ingest *in, int json)
+    const char *until, struct ct_ingest *in, int json, struct progress *prog)
 {
 	struct ct_query_keys k;
 	struct ct_ingest_stats js, ls;
@@ -127,7 +127,10 @@ ingest_from(const char *from, const char *task, const char *class, const char *s
 	memset(&ls, 0, sizeof(ls));
 	res.json = &js;
 	res.lines = &ls;
-	if ((r = ct_ch_ingest(in, &ch, &k, since_us, until_us, name, &res)) != 0) {
+	r = ct_ch_ingest(in, &ch, &k, since_us, until_us, name, &res);
+	if (prog->shown)
+		fprintf(stderr, "\r\033[K");
+	if (r != 0) {
 		rc = cli_error("%s: %s (nothing of the failing set was stored)", name,
 		    ct_errmsg(r));
 		goto out;
@@ -233,7 +236,7 @@ cmd_ingest(int argc, char **argv)
 		prog.start_us = ct_now_us();
 		if ((r = ct_ingest_new(&in, cli_store(), &o)) != 0)
 			return cli_fail(r);
-		rc = ingest_from(from, task, class, since, until, in, json);
+		rc = ingest_from(from, task, class, since, until, in, json, &prog);
 		ct_ingest_free(in);
 		return rc;
 	}
