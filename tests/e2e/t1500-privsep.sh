@@ -13,14 +13,15 @@ P1=$(free_port)
 start_servers "tcp:127.0.0.2:$P1" "tcp:127.0.0.4:$P1" || exit 1
 CANARY=ct-privsep-canary-$RANDOM$RANDOM
 
-# proxy_child NAME: the pid of the DNS proxy child of the run writing $T/NAME.jsonl
+# proxy_child STRING: the pid of the DNS proxy child of the run whose command line holds
+# STRING, and the run's pid
 proxy_child() {
 	local p pp i
 	for i in $(seq 200); do
 		for p in $(pgrep -x credtrail-dns); do
 			pp=$(ps -o ppid= -p "$p" | tr -d ' ')
 			if [ -n "$pp" ] && tr '\0' ' ' <"/proc/$pp/cmdline" 2>/dev/null |
-			    grep -qF "$T/$1.jsonl"; then
+			    grep -qF -e "$1"; then
 				echo "$p $pp"
 				return 0
 			fi
@@ -44,7 +45,7 @@ wait_line() {
 CT_PRIVSEP_CANARY=$CANARY ct_run insp --enforce --allow "route53.amazonaws.com:$P1" -- \
     sh -c "$CLIENT tcp:route53.amazonaws.com:$P1; while [ ! -e $T/go-insp ]; do sleep 0.05; done" &
 runner=$!
-set -- $(proxy_child insp)
+set -- $(proxy_child "$T/insp.jsonl")
 child=${1:-none} parent=${2:-none}
 t_like "the run has a DNS proxy child, re-executed as 'credtrail dns-proxy --privsep-child 3'" \
     "$(tr '\0' ' ' <"/proc/$child/cmdline" 2>&1)" '^credtrail dns-proxy --privsep-child 3 $'
@@ -131,7 +132,7 @@ ct_run killed --enforce --allow "*.amazonaws.com:$P1" -- \
     sh -c "$CLIENT tcp:route53.amazonaws.com:$P1; while [ ! -e $T/go-killed ]; do sleep 0.05; done;
     $CLIENT dnsudp:127.0.0.1:sts.amazonaws.com tcp4:127.0.0.4:$P1 tcp4:127.0.0.2:$P1" &
 runner=$!
-set -- $(proxy_child killed)
+set -- $(proxy_child "$T/killed.jsonl")
 child=${1:-none}
 wait_line killed 1
 kill -9 "$child"
@@ -152,5 +153,39 @@ t_is "the end event says the proxy was lost and the evidence is incomplete" \
     "$(jq -c 'select(.type=="end") | [.complete, .dns_proxy_lost]' "$T/killed.jsonl")" \
     "[false,true]"
 t_like "the summary says so too" "$(cat "$T/killed.err")" 'evidence: INCOMPLETE'
+
+# ---- credtrail exec and dns-proxy --privsep start the proxy the same way ----
+mkdir -p "$T/ev"
+$CT exec --events-dir "$T/ev" --upstream-dns "127.0.0.1:$DNSPORT" 30 "n-privsep-$$" \
+    sh -c "while [ ! -e $T/go-exec ]; do sleep 0.05; done" >/dev/null 2>"$T/exec.err" &
+runner=$!
+set -- $(proxy_child "n-privsep-$$")
+child=${1:-none}
+t_like "credtrail exec's proxy child: its own uid, no capabilities, no_new_privs, seccomp" \
+    "$(awk '/^Uid:|^CapEff:|^CapBnd:|^NoNewPrivs:|^Seccomp:/ {print $1, $2}' "/proc/$child/status" |
+    tr '\n' ' ')" \
+    '^Uid: [1-9][0-9]+ CapEff: 0{16} CapBnd: 0{16} NoNewPrivs: 1 Seccomp: 2 $'
+touch "$T/go-exec"
+wait "$runner"
+
+$CT dns-proxy --privsep --listen 127.0.0.1:0 --upstream "127.0.0.1:$DNSPORT" --enforce \
+    --allow route53.amazonaws.com --events "$T/px.jsonl" >"$T/px.out" 2>"$T/px.err" &
+runner=$!
+for _i in $(seq 200); do grep -q '^privsep: child pid' "$T/px.out" && break; sleep 0.05; done
+pport=$(sed -n 's/^listening on 127\.0\.0\.1://p' "$T/px.out")
+child=$(sed -n 's/^privsep: child pid //p' "$T/px.out")
+t_is "dns-proxy --privsep: answers through its child (an allowed name, then a refused one)" \
+    "$(dig +short +tries=1 +time=5 @127.0.0.1 -p "$pport" route53.amazonaws.com) $(dig \
+    +tries=1 +time=5 @127.0.0.1 -p "$pport" evil.example | sed -n 's/.*status: \([A-Z]*\),.*/\1/p')" \
+    "127.0.0.2 REFUSED"
+t_like "dns-proxy --privsep: the child is not root and has no capabilities" \
+    "$(awk '/^Uid:|^CapEff:/ {print $1, $2}' "/proc/$child/status" | tr '\n' ' ')" \
+    '^Uid: [1-9][0-9]+ CapEff: 0{16} $'
+kill -TERM "$runner"
+wait "$runner"
+t_is "dns-proxy --privsep: a clean stop, nothing refused, the parent's records of both queries" \
+    "$(grep '^privsep: [0-9]' "$T/px.out") $(jq -c 'select(.type=="dns") | [.qname, .verdict]' \
+    "$T/px.jsonl" | tr '\n' ' ')" \
+    'privsep: 0 requests refused, child serving ["route53.amazonaws.com","allow"] ["evil.example","deny"] '
 
 t_done
