@@ -21,7 +21,7 @@ CPPFLAGS = -Isrc -I$(O) -D_GNU_SOURCE -DCT_VERSION='"$(VERSION)"'
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 $(WARN) -fstack-protector-strong -fPIE -MMD -MP
 LDFLAGS	+= -pie -Wl,-z,relro,-z,now
-LDLIBS	 = -lcrypto -lsqlite3 -ljansson -lcurl -lz -lbpf -lelf -lseccomp -lpthread
+LDLIBS	 = -lcrypto -lsqlite3 -lpq -ljansson -lcurl -lz -lbpf -lelf -lseccomp -lpthread
 
 ifeq ($(SAN),1)
 CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -15,8 +15,8 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <sqlite3.h>
 
+#include "lib/db.h"
 #include "lib/attest.h"
 #include "lib/dsse.h"
 #include "lib/keys.h"
@@ -275,7 +275,8 @@ ct_attest_host_key_path(struct ct_store *st, char **out)
 	char buf[4096], *dir;
 
 	*out = NULL;
-	if (st != NULL && ct_store_path(st) != NULL) {
+	/* beside a SQLite ledger; a shared (PostgreSQL) store keeps each host its own key */
+	if (st != NULL && ct_db_backend(st) == CT_DB_SQLITE) {
 		if ((dir = strdup(ct_store_path(st))) == NULL)
 			return ct_error(CT_ERR_NOMEM, "out of memory");
 		snprintf(buf, sizeof(buf), "%s/%s", dirname(dir), CT_ATTEST_KEY_FILE);
@@ -297,31 +298,31 @@ int
 ct_attest_record_key(struct ct_store *st, EVP_PKEY *key, const char *path)
 {
 	char keyid[CT_KEYID_LEN + 1], *line = NULL;
-	sqlite3_stmt *s = NULL;
+	struct ct_stmt *s = NULL;
 	int r;
 
 	if ((r = ct_dsse_keyid(key, keyid)) != 0 ||
 	    (r = ct_sshkey_public_line(key, NULL, &line)) != 0)
 		goto out;
 	line[strcspn(line, "\n")] = '\0';
-	if (sqlite3_prepare_v2(ct_store_db(st), "INSERT OR IGNORE INTO signing_keys "
-	    "(keyid, public_key, path, created_us) VALUES (?1, ?2, ?3, ?4)", -1, &s, NULL) !=
-	    SQLITE_OK) {
+	if (ct_db_prepare(st, "INSERT INTO signing_keys "
+	    "(keyid, public_key, path, created_us) VALUES (?1, ?2, ?3, ?4) "
+	    "ON CONFLICT DO NOTHING", &s) != 0) {
 		r = ct_store_error(st, "recording the signing key");
 		goto out;
 	}
-	sqlite3_bind_text(s, 1, keyid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, line, -1, SQLITE_STATIC);
+	ct_stmt_bind_text(s, 1, keyid);
+	ct_stmt_bind_text(s, 2, line);
 	if (path != NULL)
-		sqlite3_bind_text(s, 3, path, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, ct_now_us());
-	if (sqlite3_step(s) != SQLITE_DONE) {
+		ct_stmt_bind_text(s, 3, path);
+	ct_stmt_bind_int64(s, 4, ct_now_us());
+	if (ct_stmt_step(s) != CT_DB_DONE) {
 		r = ct_store_error(st, "recording the signing key");
 		goto out;
 	}
 	r = 0;
  out:
-	sqlite3_finalize(s);
+	ct_stmt_finalize(s);
 	free(line);
 	return r;
 }
@@ -385,7 +386,7 @@ ct_attest_host_key(struct ct_store *st, EVP_PKEY **out, char **path_out)
 int
 ct_attest_ledger_keys(struct ct_store *st, EVP_PKEY ***keys, size_t *nkeys)
 {
-	sqlite3_stmt *s = NULL;
+	struct ct_stmt *s = NULL;
 	EVP_PKEY **v = NULL, **nv, *k = NULL;
 	const char *line;
 	size_t n = 0;
@@ -393,13 +394,13 @@ ct_attest_ledger_keys(struct ct_store *st, EVP_PKEY ***keys, size_t *nkeys)
 
 	*keys = NULL;
 	*nkeys = 0;
-	if (sqlite3_prepare_v2(ct_store_db(st), "SELECT public_key FROM signing_keys "
-	    "ORDER BY created_us", -1, &s, NULL) != SQLITE_OK) {
+	if (ct_db_prepare(st, "SELECT public_key FROM signing_keys "
+	    "ORDER BY created_us", &s) != 0) {
 		r = ct_store_error(st, "listing signing keys");
 		goto out;
 	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		line = (const char *)sqlite3_column_text(s, 0);
+	while ((rc = ct_stmt_step(s)) == CT_DB_ROW) {
+		line = ct_stmt_col_text(s, 0);
 		if (line == NULL || ct_sshkey_parse_public_line(line, strlen(line), &k) != 0)
 			continue;	/* a row credtrail did not write: not a key to trust */
 		if ((nv = realloc(v, (n + 1) * sizeof(*v))) == NULL) {
@@ -410,7 +411,7 @@ ct_attest_ledger_keys(struct ct_store *st, EVP_PKEY ***keys, size_t *nkeys)
 		v[n++] = k;
 		k = NULL;
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != CT_DB_DONE) {
 		r = ct_store_error(st, "listing signing keys");
 		goto out;
 	}
@@ -420,7 +421,7 @@ ct_attest_ledger_keys(struct ct_store *st, EVP_PKEY ***keys, size_t *nkeys)
 	n = 0;
 	r = 0;
  out:
-	sqlite3_finalize(s);
+	ct_stmt_finalize(s);
 	EVP_PKEY_free(k);
 	ct_keys_free(v, n);
 	return r;

@@ -20,8 +20,8 @@
 
 #include <jansson.h>
 #include <openssl/evp.h>
-#include <sqlite3.h>
 
+#include "lib/db.h"
 #include "lib/actionmap.h"
 #include "lib/attest.h"
 #include "lib/correlate.h"
@@ -44,8 +44,10 @@
 /*
  * ---- the SQL (also returned by ct_correlate_queries) ----
  *
- * A unary '+' keeps SQLite from choosing the (provider, dedupe_key) index, whose first
- * column would make it read every event of a provider: the time index is the one to walk.
+ * "provider || ''" (SQLite's unary '+' in the SQL both backends accept, db.h) keeps SQLite
+ * from choosing the (provider, dedupe_key) index, whose first column would make it read
+ * every event of a provider: the time index is the one to walk.  Patterns are LIKE with
+ * '\' escaping (case-sensitive on both backends).
  */
 
 #define EV_COLS \
@@ -81,12 +83,14 @@ static const char *const queries[Q_COUNT + 1] = {
 	[Q_ACCESSOR] = "SELECT " EV_COLS EV_FROM "e.token_accessor = ?",
 	[Q_LEASE] = "SELECT " EV_COLS EV_FROM "e.lease_id = ?",
 	[Q_WIF] = "SELECT " EV_COLS EV_FROM
-	    "e.time_us BETWEEN ? AND ? AND +e.provider = 'gcp' AND"
-	    " (e.subject GLOB ? OR e.delegation GLOB ?)",
+	    "e.time_us BETWEEN ? AND ? AND e.provider || '' = 'gcp' AND"
+	    " (e.subject LIKE ? ESCAPE '\\' OR e.delegation LIKE ? ESCAPE '\\')",
 	[Q_VAULT_META] = "SELECT " EV_COLS EV_FROM
-	    "e.time_us BETWEEN ? AND ? AND +e.provider = 'vault' AND e.vault_metadata GLOB ?",
+	    "e.time_us BETWEEN ? AND ? AND e.provider || '' = 'vault' AND"
+	    " e.vault_metadata LIKE ? ESCAPE '\\'",
 	[Q_TAGS] = "SELECT " EV_COLS EV_FROM
-	    "e.time_us BETWEEN ? AND ? AND +e.provider = 'aws' AND e.session_tags GLOB ?",
+	    "e.time_us BETWEEN ? AND ? AND e.provider || '' = 'aws' AND"
+	    " e.session_tags LIKE ? ESCAPE '\\'",
 	[Q_R_SESSION] = "SELECT " EV_COLS EV_FROM "e.session_name >= ? AND e.session_name < ?",
 	[Q_R_SRCID] = "SELECT " EV_COLS EV_FROM
 	    "e.source_identity >= ? AND e.source_identity < ?",
@@ -102,7 +106,7 @@ static const char *const queries[Q_COUNT + 1] = {
 	    " verdict, bytes_sent, bytes_recv, open_us, close_us FROM net_events"
 	    " WHERE run_id = ? ORDER BY time_us, id",
 	/* newest first along the time index, stopping at the provider's first event */
-	[Q_LATEST] = "SELECT time_us FROM provider_events WHERE +provider = ? AND"
+	[Q_LATEST] = "SELECT time_us FROM provider_events WHERE provider || '' = ? AND"
 	    " time_us IS NOT NULL ORDER BY time_us DESC LIMIT 1",
 	[Q_COUNT] = NULL,
 };
@@ -116,13 +120,16 @@ ct_correlate_queries(void)
 int
 ct_correlate_plan(struct ct_store *st, json_t **out)
 {
-	sqlite3_stmt *s = NULL;
+	struct ct_stmt *s = NULL;
 	json_t *a, *plan;
 	char *sql = NULL;
 	size_t i;
 	int r = 0, rc;
 
 	*out = NULL;
+	if (ct_db_backend(st) != CT_DB_SQLITE)
+		return ct_error(CT_ERR_UNSUPPORTED, "query plans are shown for SQLite stores; "
+		    "for '%s' use EXPLAIN in psql", ct_store_path(st));
 	if ((a = json_array()) == NULL)
 		return ct_error(CT_ERR_NOMEM, "out of memory");
 	for (i = 0; queries[i] != NULL && r == 0; i++) {
@@ -131,18 +138,17 @@ ct_correlate_plan(struct ct_store *st, json_t **out)
 			r = ct_error(CT_ERR_NOMEM, "out of memory");
 			break;
 		}
-		if (sqlite3_prepare_v2(ct_store_db(st), sql, -1, &s, NULL) != SQLITE_OK) {
+		if (ct_db_prepare(st, sql, &s) != 0) {
 			r = ct_store_error(st, "explaining a correlation query");
 			break;
 		}
 		plan = json_array();
-		while (plan != NULL && (rc = sqlite3_step(s)) == SQLITE_ROW)
-			json_array_append_new(plan, json_string((const char *)
-			    sqlite3_column_text(s, 3)));
+		while (plan != NULL && (rc = ct_stmt_step(s)) == CT_DB_ROW)
+			json_array_append_new(plan, json_string(ct_stmt_col_text(s, 3)));
 		if (plan == NULL || json_array_append_new(a, json_pack("{s:s, s:o}", "query",
 		    queries[i], "plan", plan)) != 0)
 			r = ct_error(CT_ERR_NOMEM, "out of memory");
-		sqlite3_finalize(s);
+		ct_stmt_finalize(s);
 		s = NULL;
 		free(sql);
 		sql = NULL;
@@ -203,9 +209,9 @@ sdup(const char *s, int *err)
 }
 
 static char *
-col_dup(sqlite3_stmt *s, int i, int *err)
+col_dup(struct ct_stmt *s, int i, int *err)
 {
-	return sdup((const char *)sqlite3_column_text(s, i), err);
+	return sdup(ct_stmt_col_text(s, i), err);
 }
 
 static int
@@ -316,10 +322,10 @@ struct idmap {
 
 struct work {
 	struct ct_store *st;
-	sqlite3 *db;
+	struct ct_store *db;
 	const struct ct_corr_opts *o;
 	struct ct_corr *c;
-	sqlite3_stmt *q[Q_COUNT];
+	struct ct_stmt *q[Q_COUNT];
 	struct idmap seen;
 	struct chain_key *keys;
 	size_t nkeys;
@@ -393,13 +399,13 @@ idmap_put(struct idmap *m, int64_t id, size_t idx)
 }
 
 static int
-prep(struct work *w, int q, sqlite3_stmt **out)
+prep(struct work *w, int q, struct ct_stmt **out)
 {
 	if (w->q[q] == NULL &&
-	    sqlite3_prepare_v2(w->db, queries[q], -1, &w->q[q], NULL) != SQLITE_OK)
+	    ct_db_prepare(w->db, queries[q], &w->q[q]) != 0)
 		return ct_store_error(w->st, "preparing a correlation query");
-	sqlite3_reset(w->q[q]);
-	sqlite3_clear_bindings(w->q[q]);
+	ct_stmt_reset(w->q[q]);
+	ct_stmt_clear_bindings(w->q[q]);
 	*out = w->q[q];
 	return 0;
 }
@@ -442,16 +448,16 @@ struct ev_extra {
 };
 
 static int
-event_from_row(sqlite3_stmt *s, struct ct_corr_event *e, struct ev_extra *x)
+event_from_row(struct ct_stmt *s, struct ct_corr_event *e, struct ev_extra *x)
 {
 	int err = 0;
 
 	memset(e, 0, sizeof(*e));
-	e->id = sqlite3_column_int64(s, 0);
+	e->id = ct_stmt_col_int64(s, 0);
 	e->provider = col_dup(s, 1, &err);
 	e->event_id = col_dup(s, 2, &err);
-	e->has_time = sqlite3_column_type(s, 3) != SQLITE_NULL;
-	e->time_us = sqlite3_column_int64(s, 3);
+	e->has_time = !ct_stmt_col_is_null(s, 3);
+	e->time_us = ct_stmt_col_int64(s, 3);
 	e->principal = col_dup(s, 4, &err);
 	e->subject = col_dup(s, 5, &err);
 	e->session_name = col_dup(s, 6, &err);
@@ -470,13 +476,13 @@ event_from_row(sqlite3_stmt *s, struct ct_corr_event *e, struct ev_extra *x)
 	e->outcome = col_dup(s, 19, &err);
 	e->error_code = col_dup(s, 20, &err);
 	e->issued_access_key_id = col_dup(s, 21, &err);
-	x->issued_expires_us = sqlite3_column_int64(s, 22);
+	x->issued_expires_us = ct_stmt_col_int64(s, 22);
 	e->raw_sha256 = col_dup(s, 23, &err);
 	e->file = col_dup(s, 24, &err);
-	e->file_offset = sqlite3_column_type(s, 25) == SQLITE_NULL ? -1 :
-	    sqlite3_column_int64(s, 25);
-	x->token_accessor = (const char *)sqlite3_column_text(s, 26);
-	x->lease_id = (const char *)sqlite3_column_text(s, 27);
+	e->file_offset = ct_stmt_col_is_null(s, 25) ? -1 :
+	    ct_stmt_col_int64(s, 25);
+	x->token_accessor = ct_stmt_col_text(s, 26);
+	x->lease_id = ct_stmt_col_text(s, 27);
 	e->conn = -1;
 	e->cred = -1;
 	if (err) {
@@ -554,7 +560,7 @@ add_event(struct work *w, struct ct_corr_event *e)
 
 /* Does a row carry this very task in one of its principal names (not a longer task id)? */
 static int
-names_task(struct work *w, sqlite3_stmt *s)
+names_task(struct work *w, struct ct_stmt *s)
 {
 	static const int cols[] = { 6, 8, 9, 5, 28, 29 };
 	char task[CT_TASK_ID_MAX + 1];
@@ -563,7 +569,7 @@ names_task(struct work *w, sqlite3_stmt *s)
 	int ours = 0;
 
 	for (i = 0; i < sizeof(cols) / sizeof(cols[0]) && !ours; i++) {
-		if ((v = (const char *)sqlite3_column_text(s, cols[i])) != NULL &&
+		if ((v = ct_stmt_col_text(s, cols[i])) != NULL &&
 		    ct_task_from_principal(v, strlen(v), task, sizeof(task)) == 0 &&
 		    strcmp(task, w->c->task) == 0)
 			ours = 1;
@@ -574,9 +580,9 @@ names_task(struct work *w, sqlite3_stmt *s)
 
 /* Do a row's session tags (column 30) say ironclaw:task-id = this task? */
 static int
-tags_task(struct work *w, sqlite3_stmt *s)
+tags_task(struct work *w, struct ct_stmt *s)
 {
-	const char *t = (const char *)sqlite3_column_text(s, 30);
+	const char *t = ct_stmt_col_text(s, 30);
 	json_t *j, *v;
 	size_t i;
 	int ours = 0;
@@ -607,7 +613,7 @@ tags_task(struct work *w, sqlite3_stmt *s)
  * join key `join` at chain depth `depth`.
  */
 static int
-fetch(struct work *w, sqlite3_stmt *s, enum fetch_kind kind, int cred, const char *join,
+fetch(struct work *w, struct ct_stmt *s, enum fetch_kind kind, int cred, const char *join,
     int depth)
 {
 	struct ct_corr_event e;
@@ -615,8 +621,8 @@ fetch(struct work *w, sqlite3_stmt *s, enum fetch_kind kind, int cred, const cha
 	int rc, r = 0, ki;
 	size_t have;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(s, 0);
+	while ((rc = ct_stmt_step(s)) == CT_DB_ROW) {
+		int64_t id = ct_stmt_col_int64(s, 0);
 
 		if ((kind == F_CLAIM && !names_task(w, s)) || (kind == F_TAGS && !tags_task(w, s)))
 			continue;
@@ -693,9 +699,9 @@ fetch(struct work *w, sqlite3_stmt *s, enum fetch_kind kind, int cred, const cha
 				break;
 		}
 	}
-	if (r == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (r == 0 && rc != CT_DB_ROW && rc != CT_DB_DONE)
 		r = ct_store_error(w->st, "reading provider events");
-	sqlite3_reset(s);
+	ct_stmt_reset(s);
 	return r;
 }
 
@@ -703,35 +709,31 @@ static int
 fetch_eq(struct work *w, int q, const char *value, enum fetch_kind kind, int cred,
     const char *join, int depth)
 {
-	sqlite3_stmt *s;
+	struct ct_stmt *s;
 	int r;
 
 	if (value == NULL || *value == '\0')
 		return 0;
 	if ((r = prep(w, q, &s)) != 0)
 		return r;
-	sqlite3_bind_text(s, 1, value, -1, SQLITE_TRANSIENT);
+	ct_stmt_bind_text_copy(s, 1, value);
 	return fetch(w, s, kind, cred, join, depth);
 }
 
-/* GLOB-escape `s` into a malloc'd string between `pre` and `post`. */
+/* LIKE-escape `s` (ESCAPE '\') into a malloc'd string between `pre` and `post`. */
 static char *
-glob_pattern(const char *pre, const char *s, const char *post)
+like_pattern(const char *pre, const char *s, const char *post)
 {
-	size_t n = strlen(pre) + strlen(post) + 3 * strlen(s) + 1, o;
+	size_t n = strlen(pre) + strlen(post) + 2 * strlen(s) + 1, o;
 	char *p;
 
 	if ((p = malloc(n)) == NULL)
 		return NULL;
 	o = (size_t)snprintf(p, n, "%s", pre);
 	for (; *s != '\0'; s++) {
-		if (*s == '*' || *s == '?' || *s == '[') {
-			p[o++] = '[';
-			p[o++] = *s;
-			p[o++] = ']';
-		} else {
-			p[o++] = *s;
-		}
+		if (*s == '%' || *s == '_' || *s == '\\')
+			p[o++] = '\\';
+		p[o++] = *s;
 	}
 	snprintf(p + o, n - o, "%s", post);
 	return p;
@@ -742,7 +744,7 @@ fetch_cred(struct work *w, int ci)
 {
 	struct ct_corr_cred *cr = &w->c->creds[ci];
 	int64_t skew = w->c->skew_us;
-	sqlite3_stmt *s;
+	struct ct_stmt *s;
 	char *pat = NULL, *dpat = NULL, *vname = NULL;
 	int r = 0;
 
@@ -767,25 +769,25 @@ fetch_cred(struct work *w, int ci)
 			    "vault_display_name", 0)) != 0)
 				goto out;
 			/* Workload Identity Federation and delegation chains */
-			if ((pat = glob_pattern("*/subject/", cr->subject, "")) == NULL ||
-			    (dpat = glob_pattern("*\"", cr->subject, "\"*")) == NULL) {
+			if ((pat = like_pattern("%/subject/", cr->subject, "")) == NULL ||
+			    (dpat = like_pattern("%\"", cr->subject, "\"%")) == NULL) {
 				r = nomem();
 				goto out;
 			}
 			if ((r = prep(w, Q_WIF, &s)) != 0)
 				goto out;
-			sqlite3_bind_int64(s, 1, cr->issued_us - skew);
-			sqlite3_bind_int64(s, 2, cr->expires_us + WIF_TOKEN_US + skew);
-			sqlite3_bind_text(s, 3, pat, -1, SQLITE_STATIC);
-			sqlite3_bind_text(s, 4, dpat, -1, SQLITE_STATIC);
+			ct_stmt_bind_int64(s, 1, cr->issued_us - skew);
+			ct_stmt_bind_int64(s, 2, cr->expires_us + WIF_TOKEN_US + skew);
+			ct_stmt_bind_text(s, 3, pat);
+			ct_stmt_bind_text(s, 4, dpat);
 			if ((r = fetch(w, s, F_STRONG, ci, "principal_subject", 0)) != 0)
 				goto out;
 			/* a Vault login whose metadata carries the token's sub */
 			if ((r = prep(w, Q_VAULT_META, &s)) != 0)
 				goto out;
-			sqlite3_bind_int64(s, 1, cr->issued_us - skew);
-			sqlite3_bind_int64(s, 2, cr->expires_us + skew);
-			sqlite3_bind_text(s, 3, dpat, -1, SQLITE_STATIC);
+			ct_stmt_bind_int64(s, 1, cr->issued_us - skew);
+			ct_stmt_bind_int64(s, 2, cr->expires_us + skew);
+			ct_stmt_bind_text(s, 3, dpat);
 			r = fetch(w, s, F_STRONG, ci, "vault_metadata", 0);
 		}
 	} else if (strcmp(cr->kind, "gcp") == 0) {
@@ -794,9 +796,9 @@ fetch_cred(struct work *w, int ci)
 		if (cr->subject != NULL) {
 			if ((r = prep(w, Q_PRINCIPAL_WINDOW, &s)) != 0)
 				return r;
-			sqlite3_bind_text(s, 1, cr->subject, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_int64(s, 2, cr->issued_us - skew);
-			sqlite3_bind_int64(s, 3, cr->expires_us + skew);
+			ct_stmt_bind_text_copy(s, 1, cr->subject);
+			ct_stmt_bind_int64(s, 2, cr->issued_us - skew);
+			ct_stmt_bind_int64(s, 3, cr->expires_us + skew);
 			if ((r = fetch(w, s, F_WINDOW, ci, "service_account_window", 0)) != 0)
 				return r;
 		}
@@ -866,7 +868,7 @@ fetch_claims(struct work *w)
 	static const int rq[] = { Q_R_SESSION, Q_R_SRCID, Q_R_KEYID, Q_R_SUBJECT,
 		Q_R_ISSUED_SESSION, Q_R_ISSUED_SRCID };
 	char lo[CT_PREFIX_MAX + CT_TASK_ID_MAX + 16], hi[sizeof(lo)], *pat;
-	sqlite3_stmt *s;
+	struct ct_stmt *s;
 	size_t p, i;
 	int r = 0;
 
@@ -875,14 +877,14 @@ fetch_claims(struct work *w)
 	 * was valid (the tags are not indexed: each credential's lifetime bounds the walk
 	 * along the time index).
 	 */
-	if ((pat = glob_pattern("*ironclaw:task-id*", w->c->task, "*")) == NULL)
+	if ((pat = like_pattern("%ironclaw:task-id%", w->c->task, "%")) == NULL)
 		return nomem();
 	for (i = 0; i < w->c->ncreds; i++) {
 		if ((r = prep(w, Q_TAGS, &s)) != 0)
 			break;
-		sqlite3_bind_int64(s, 1, w->c->creds[i].issued_us - w->c->skew_us);
-		sqlite3_bind_int64(s, 2, w->c->creds[i].expires_us + w->c->skew_us);
-		sqlite3_bind_text(s, 3, pat, -1, SQLITE_STATIC);
+		ct_stmt_bind_int64(s, 1, w->c->creds[i].issued_us - w->c->skew_us);
+		ct_stmt_bind_int64(s, 2, w->c->creds[i].expires_us + w->c->skew_us);
+		ct_stmt_bind_text(s, 3, pat);
 		if ((r = fetch(w, s, F_TAGS, -1, "session_tags", 0)) != 0)
 			break;
 	}
@@ -896,8 +898,8 @@ fetch_claims(struct work *w)
 		for (i = 0; i < sizeof(rq) / sizeof(rq[0]); i++) {
 			if ((r = prep(w, rq[i], &s)) != 0)
 				return r;
-			sqlite3_bind_text(s, 1, lo, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(s, 2, hi, -1, SQLITE_TRANSIENT);
+			ct_stmt_bind_text_copy(s, 1, lo);
+			ct_stmt_bind_text_copy(s, 2, hi);
 			if ((r = fetch(w, s, F_CLAIM, -1, "task_principal", 0)) != 0)
 				return r;
 		}
@@ -1120,15 +1122,15 @@ load_runs(struct work *w)
 {
 	struct ct_corr *c = w->c;
 	struct ct_corr_run *n, *ru;
-	sqlite3_stmt *s;
+	struct ct_stmt *s;
 	int rc, r, err = 0;
 
 	if ((r = prep(w, Q_RUNS, &s)) != 0)
 		return r;
-	sqlite3_bind_text(s, 1, c->task, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	ct_stmt_bind_text_copy(s, 1, c->task);
+	while ((rc = ct_stmt_step(s)) == CT_DB_ROW) {
 		if ((n = reallocarray(c->runs, c->nruns + 1, sizeof(*n))) == NULL) {
-			sqlite3_reset(s);
+			ct_stmt_reset(s);
 			return nomem();
 		}
 		c->runs = n;
@@ -1137,24 +1139,24 @@ load_runs(struct work *w)
 		ru->id = col_dup(s, 0, &err);
 		ru->backend = col_dup(s, 1, &err);
 		ru->mode = col_dup(s, 2, &err);
-		ru->start_us = sqlite3_column_int64(s, 3);
-		ru->ended = sqlite3_column_type(s, 4) != SQLITE_NULL;
-		ru->end_us = sqlite3_column_int64(s, 4);
-		ru->exit_status = sqlite3_column_type(s, 5) == SQLITE_NULL ? -1 :
-		    sqlite3_column_int(s, 5);
+		ru->start_us = ct_stmt_col_int64(s, 3);
+		ru->ended = !ct_stmt_col_is_null(s, 4);
+		ru->end_us = ct_stmt_col_int64(s, 4);
+		ru->exit_status = ct_stmt_col_is_null(s, 5) ? -1 :
+		    ct_stmt_col_int(s, 5);
 		ru->drops = col_dup(s, 6, &err);
-		ru->complete = sqlite3_column_int(s, 7);
+		ru->complete = ct_stmt_col_int(s, 7);
 		ru->events_path = col_dup(s, 8, &err);
 		ru->attestation_digest = col_dup(s, 9, &err);
 		if (err) {
-			sqlite3_reset(s);
+			ct_stmt_reset(s);
 			return nomem();
 		}
 		if (ru->ended && ru->end_us > c->runs_end_us)
 			c->runs_end_us = ru->end_us;
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
+	ct_stmt_reset(s);
+	if (rc != CT_DB_DONE)
 		return ct_store_error(w->st, "reading runs");
 	return 0;
 }
@@ -1214,23 +1216,23 @@ load_net(struct work *w, size_t ri)
 	int64_t run_end = ru->ended ? ru->end_us : w->c->now_us;
 	size_t first = w->c->nconns, i, best;
 	struct ct_corr_conn *cn;
-	sqlite3_stmt *s;
+	struct ct_stmt *s;
 	int rc, r = 0, err = 0;
 
 	if ((r = prep(w, Q_NET, &s)) != 0)
 		return r;
-	sqlite3_bind_text(s, 1, ru->id, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *type = (const char *)sqlite3_column_text(s, 2);
-		const char *dst = (const char *)sqlite3_column_text(s, 7);
-		const char *verdict = (const char *)sqlite3_column_text(s, 10);
-		int dport = sqlite3_column_int(s, 8);
-		int64_t t = sqlite3_column_int64(s, 1);
+	ct_stmt_bind_text_copy(s, 1, ru->id);
+	while ((rc = ct_stmt_step(s)) == CT_DB_ROW) {
+		const char *type = ct_stmt_col_text(s, 2);
+		const char *dst = ct_stmt_col_text(s, 7);
+		const char *verdict = ct_stmt_col_text(s, 10);
+		int dport = ct_stmt_col_int(s, 8);
+		int64_t t = ct_stmt_col_int64(s, 1);
 
 		if (type == NULL)
 			continue;
 		if (strcmp(type, "close") == 0) {
-			int64_t open_us = sqlite3_column_int64(s, 13), d, bd = CLOSE_MATCH_US + 1;
+			int64_t open_us = ct_stmt_col_int64(s, 13), d, bd = CLOSE_MATCH_US + 1;
 
 			/* the open connection this close ends: same destination, nearest open */
 			best = (size_t)-1;
@@ -1254,7 +1256,7 @@ load_net(struct work *w, size_t ri)
 					r = CT_ERR_LIMIT;
 					break;
 				}
-				cn->id = sqlite3_column_int64(s, 0);
+				cn->id = ct_stmt_col_int64(s, 0);
 				cn->run_id = sdup(ru->id, &err);
 				cn->type = sdup("connect", &err);
 				cn->proto = col_dup(s, 3, &err);
@@ -1263,21 +1265,21 @@ load_net(struct work *w, size_t ri)
 				cn->dport = dport;
 				cn->verdict = col_dup(s, 10, &err);
 				cn->open_us = open_us;
-				if ((r = parse_names((const char *)sqlite3_column_text(s, 9),
+				if ((r = parse_names(ct_stmt_col_text(s, 9),
 				    cn)) != 0)
 					break;
 			}
-			cn->close_id = sqlite3_column_int64(s, 0);
-			cn->close_us = sqlite3_column_type(s, 14) != SQLITE_NULL ?
-			    sqlite3_column_int64(s, 14) : t;
+			cn->close_id = ct_stmt_col_int64(s, 0);
+			cn->close_us = !ct_stmt_col_is_null(s, 14) ?
+			    ct_stmt_col_int64(s, 14) : t;
 			cn->closed = 1;
 			if (cn->src == NULL)
 				cn->src = col_dup(s, 5, &err);
-			cn->sport = sqlite3_column_int(s, 6);
-			cn->bytes_sent = sqlite3_column_int64(s, 11);
-			cn->bytes_recv = sqlite3_column_int64(s, 12);
+			cn->sport = ct_stmt_col_int(s, 6);
+			cn->bytes_sent = ct_stmt_col_int64(s, 11);
+			cn->bytes_recv = ct_stmt_col_int64(s, 12);
 			if (!cn->names_known && (r = parse_names(
-			    (const char *)sqlite3_column_text(s, 9), cn)) != 0)
+			    ct_stmt_col_text(s, 9), cn)) != 0)
 				break;
 			if (err)
 				break;
@@ -1290,18 +1292,18 @@ load_net(struct work *w, size_t ri)
 			r = CT_ERR_LIMIT;
 			break;
 		}
-		cn->id = sqlite3_column_int64(s, 0);
+		cn->id = ct_stmt_col_int64(s, 0);
 		cn->run_id = sdup(ru->id, &err);
 		cn->type = sdup(type, &err);
 		cn->proto = col_dup(s, 3, &err);
 		cn->family = col_dup(s, 4, &err);
 		cn->src = col_dup(s, 5, &err);
-		cn->sport = sqlite3_column_int(s, 6);
+		cn->sport = ct_stmt_col_int(s, 6);
 		cn->dst = col_dup(s, 7, &err);
 		cn->dport = dport;
 		cn->verdict = col_dup(s, 10, &err);
 		cn->open_us = t;
-		if ((r = parse_names((const char *)sqlite3_column_text(s, 9), cn)) != 0)
+		if ((r = parse_names(ct_stmt_col_text(s, 9), cn)) != 0)
 			break;
 		cn->denied = verdict != NULL && strcmp(verdict, "deny") == 0;
 		if (strcmp(type, "dns") == 0) {
@@ -1325,9 +1327,9 @@ load_net(struct work *w, size_t ri)
 	}
 	if (r == 0 && err)
 		r = nomem();
-	if (r == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (r == 0 && rc != CT_DB_ROW && rc != CT_DB_DONE)
 		r = ct_store_error(w->st, "reading network events");
-	sqlite3_reset(s);
+	ct_stmt_reset(s);
 	return r;
 }
 
@@ -1765,20 +1767,20 @@ judge_events(struct work *w)
 static int
 latest_event(struct work *w, const char *provider, int64_t *out, int *found)
 {
-	sqlite3_stmt *s;
+	struct ct_stmt *s;
 	int rc, r;
 
 	*found = 0;
 	if ((r = prep(w, Q_LATEST, &s)) != 0)
 		return r;
-	sqlite3_bind_text(s, 1, provider, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*out = sqlite3_column_int64(s, 0);
+	ct_stmt_bind_text(s, 1, provider);
+	rc = ct_stmt_step(s);
+	if (rc == CT_DB_ROW) {
+		*out = ct_stmt_col_int64(s, 0);
 		*found = 1;
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	ct_stmt_reset(s);
+	if (rc != CT_DB_ROW && rc != CT_DB_DONE)
 		return ct_store_error(w->st, "reading the latest provider event");
 	return 0;
 }
@@ -2701,7 +2703,7 @@ ct_correlate(struct ct_store *st, const char *task, const struct ct_corr_opts *o
 	c->delivery_us = o->delivery_us >= 0 ? o->delivery_us : CT_CORR_DELIVERY_DEFAULT_US;
 	c->data_events_logged = o->data_events_logged;
 	w.st = st;
-	w.db = ct_store_db(st);
+	w.db = st;
 	w.o = o;
 	w.c = c;
 	w.chain_depth = o->chain_depth > 0 ? o->chain_depth : CT_CORR_CHAIN_DEPTH_DEFAULT;
@@ -2751,7 +2753,7 @@ ct_correlate(struct ct_store *st, const char *task, const struct ct_corr_opts *o
 	r = 0;
  out:
 	for (i = 0; i < Q_COUNT; i++)
-		sqlite3_finalize(w.q[i]);
+		ct_stmt_finalize(w.q[i]);
 	for (i = 0; i < w.nkeys; i++)
 		free(w.keys[i].key);
 	free(w.keys);

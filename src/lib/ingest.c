@@ -21,8 +21,8 @@
 
 #include <jansson.h>
 #include <openssl/evp.h>
-#include <sqlite3.h>
 
+#include "lib/db.h"
 #include "lib/ingest.h"
 #include "lib/ingest_input.h"
 #include "lib/jscan.h"
@@ -287,7 +287,7 @@ struct ct_ingest {
 	struct needles pass;		/* the keys a repass looks for */
 	int nfresh;
 	struct ct_jdoc doc;		/* reused for every record */
-	sqlite3_stmt *ins;
+	struct ct_stmt *ins;
 	EVP_MD_CTX *md;
 };
 
@@ -390,18 +390,19 @@ static const char insert_sql[] =
     "?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35,?36,?37,?38,?39,?40)"
     " ON CONFLICT (provider, dedupe_key) DO UPDATE SET"
     "  outcome = excluded.outcome, error_code = excluded.error_code,"
-    "  lease_id = coalesce(excluded.lease_id, lease_id),"
-    "  issued_access_key_id = coalesce(excluded.issued_access_key_id, issued_access_key_id),"
-    "  issued_principal = coalesce(excluded.issued_principal, issued_principal),"
+    "  lease_id = coalesce(excluded.lease_id, provider_events.lease_id),"
+    "  issued_access_key_id = coalesce(excluded.issued_access_key_id,"
+    "    provider_events.issued_access_key_id),"
+    "  issued_principal = coalesce(excluded.issued_principal, provider_events.issued_principal),"
     "  vault_response = 1"
-    " WHERE excluded.vault_response = 1 AND vault_response = 0";
+    " WHERE excluded.vault_response = 1 AND provider_events.vault_response = 0";
 
 int
 ct_ingest_new(struct ct_ingest **out, struct ct_store *st, const struct ct_ingest_opts *o)
 {
 	struct ct_ingest *in;
-	sqlite3 *db = ct_store_db(st);
-	sqlite3_stmt *s = NULL;
+	struct ct_store *db = st;
+	struct ct_stmt *s = NULL;
 	int r = CT_ERR_INTERNAL;
 
 	*out = NULL;
@@ -420,36 +421,35 @@ ct_ingest_new(struct ct_ingest **out, struct ct_store *st, const struct ct_inges
 	if ((r = ct_cred_foreach(st, NULL, load_cred, in)) != 0)
 		goto out;
 	/* keys issued along role chains that earlier ingests kept */
-	if (sqlite3_prepare_v2(db,
+	if (ct_db_prepare(db,
 	    "SELECT issued_access_key_id FROM provider_events WHERE issued_access_key_id IS NOT NULL"
 	    " AND (session_name LIKE '%-task-%' OR source_identity LIKE '%-task-%'"
 	    "  OR principal LIKE '%-task-%' OR issued_session_name LIKE '%-task-%'"
 	    "  OR issued_source_identity LIKE '%-task-%'"
-	    "  OR access_key_id IN (SELECT access_key_id FROM credentials))",
-	    -1, &s, NULL) != SQLITE_OK) {
+	    "  OR access_key_id IN (SELECT access_key_id FROM credentials))", &s) != 0) {
 		r = ct_store_error(st, "loading issued keys");
 		goto out;
 	}
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((r = add_key(in, (const char *)sqlite3_column_text(s, 0))) != 0)
+	while ((r = ct_stmt_step(s)) == CT_DB_ROW) {
+		if ((r = add_key(in, ct_stmt_col_text(s, 0))) != 0)
 			goto out;
 	}
-	if (r != SQLITE_DONE) {
+	if (r != CT_DB_DONE) {
 		r = ct_store_error(st, "loading issued keys");
 		goto out;
 	}
-	if (sqlite3_prepare_v2(db, insert_sql, -1, &in->ins, NULL) != SQLITE_OK) {
+	if (ct_db_prepare(db, insert_sql, &in->ins) != 0) {
 		r = ct_store_error(st, "preparing the event insert");
 		goto out;
 	}
 	/* a file is one transaction: let its pages stay in memory a while before spilling */
-	if ((r = ct_store_exec(st, "PRAGMA cache_size = -16384")) != 0)
+	if ((r = ct_db_pragma(st, "cache_size = -16384")) != 0)
 		goto out;
 	*out = in;
 	in = NULL;
 	r = 0;
  out:
-	sqlite3_finalize(s);
+	ct_stmt_finalize(s);
 	ct_ingest_free(in);
 	return r;
 }
@@ -459,7 +459,7 @@ ct_ingest_free(struct ct_ingest *in)
 {
 	if (in == NULL)
 		return;
-	sqlite3_finalize(in->ins);
+	ct_stmt_finalize(in->ins);
 	EVP_MD_CTX_free(in->md);
 	strset_free(&in->keys);
 	strset_free(&in->serial_ca);
@@ -560,12 +560,12 @@ reject(struct fctx *f, uint64_t offset, const char *reason)
 }
 
 static void
-bind_text(sqlite3_stmt *s, int i, const char *v)
+bind_text(struct ct_stmt *s, int i, const char *v)
 {
 	if (v != NULL)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+		ct_stmt_bind_text(s, i, v);
 	else
-		sqlite3_bind_null(s, i);
+		ct_stmt_bind_null(s, i);
 }
 
 static int
@@ -573,7 +573,7 @@ store_event(struct fctx *f, const struct ct_pevent *ev, const uint8_t *raw, size
     uint64_t offset)
 {
 	struct ct_ingest *in = f->in;
-	sqlite3_stmt *s = in->ins;
+	struct ct_stmt *s = in->ins;
 	uint8_t d[32];
 	unsigned int dl = 0;
 	char hex[65], dk[72];
@@ -589,13 +589,13 @@ store_event(struct fctx *f, const struct ct_pevent *ev, const uint8_t *raw, size
 		snprintf(dk, sizeof(dk), "sha256:%s", hex);
 		key = dk;
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	ct_stmt_reset(s);
+	ct_stmt_clear_bindings(s);
 	bind_text(s, 1, ev->provider);
 	bind_text(s, 2, key);
 	bind_text(s, 3, ev->event_id);
 	if (ev->has_time)
-		sqlite3_bind_int64(s, 4, ev->time_us);
+		ct_stmt_bind_int64(s, 4, ev->time_us);
 	bind_text(s, 5, ev->principal);
 	bind_text(s, 6, ev->subject);
 	bind_text(s, 7, ev->session_name);
@@ -612,7 +612,7 @@ store_event(struct fctx *f, const struct ct_pevent *ev, const uint8_t *raw, size
 	bind_text(s, 18, ev->lease_id);
 	bind_text(s, 19, ev->vault_metadata);
 	if (strcmp(ev->provider, "vault") == 0)
-		sqlite3_bind_int(s, 20, ev->vault_response);
+		ct_stmt_bind_int64(s, 20, ev->vault_response);
 	bind_text(s, 21, ev->account);
 	bind_text(s, 22, ev->region);
 	bind_text(s, 23, ev->service);
@@ -624,35 +624,35 @@ store_event(struct fctx *f, const struct ct_pevent *ev, const uint8_t *raw, size
 	bind_text(s, 29, ev->outcome);
 	bind_text(s, 30, ev->error_code);
 	if (ev->read_only >= 0)
-		sqlite3_bind_int(s, 31, ev->read_only);
+		ct_stmt_bind_int64(s, 31, ev->read_only);
 	bind_text(s, 32, ev->issued_access_key_id);
 	bind_text(s, 33, ev->issued_session_name);
 	bind_text(s, 34, ev->issued_source_identity);
 	bind_text(s, 35, ev->issued_principal);
 	if (ev->has_issued_expires)
-		sqlite3_bind_int64(s, 36, ev->issued_expires_us);
+		ct_stmt_bind_int64(s, 36, ev->issued_expires_us);
 	bind_text(s, 37, hex);
-	sqlite3_bind_int64(s, 38, f->file_id);
-	sqlite3_bind_int64(s, 39, (sqlite3_int64)offset);
-	sqlite3_bind_int64(s, 40, f->now_us);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_DONE) {
+	ct_stmt_bind_int64(s, 38, f->file_id);
+	ct_stmt_bind_int64(s, 39, (int64_t)offset);
+	ct_stmt_bind_int64(s, 40, f->now_us);
+	rc = ct_stmt_step(s);
+	if (rc != CT_DB_DONE) {
 		rc = ct_store_error(in->st, "storing an event");
-		sqlite3_reset(s);
+		ct_stmt_reset(s);
 		return rc;
 	}
 	if (f->repass) {
 		/* a record the first pass skipped, kept now */
-		if (sqlite3_changes(ct_store_db(in->st)) > 0) {
+		if (ct_db_changes(in->st) > 0) {
 			f->stats->new_++;
 			f->stats->skipped--;
 		}
-	} else if (sqlite3_changes(ct_store_db(in->st)) > 0) {
+	} else if (ct_db_changes(in->st) > 0) {
 		f->stats->new_++;
 	} else {
 		f->stats->duplicate++;
 	}
-	sqlite3_reset(s);
+	ct_stmt_reset(s);
 	return 0;
 }
 
@@ -849,21 +849,21 @@ static int
 file_row_begin(struct fctx *f, const char *path)
 {
 	struct ct_ingest *in = f->in;
-	sqlite3 *db = ct_store_db(in->st);
-	sqlite3_stmt *s = NULL;
+	struct ct_store *db = in->st;
+	struct ct_stmt *s = NULL;
 	int r = 0;
 
-	if (sqlite3_prepare_v2(db, "INSERT INTO ingested_files (path, size, format, first_us,"
-	    " last_us) VALUES (?, 0, 'unknown', ?, ?)", -1, &s, NULL) != SQLITE_OK)
+	if (ct_db_prepare(db, "INSERT INTO ingested_files (path, size, format, first_us,"
+	    " last_us) VALUES (?, 0, 'unknown', ?, ?) RETURNING id", &s) != 0)
 		return ct_store_error(in->st, "recording the file");
-	sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, f->now_us);
-	sqlite3_bind_int64(s, 3, f->now_us);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	ct_stmt_bind_text(s, 1, path);
+	ct_stmt_bind_int64(s, 2, f->now_us);
+	ct_stmt_bind_int64(s, 3, f->now_us);
+	if (ct_stmt_step(s) != CT_DB_ROW)
 		r = ct_store_error(in->st, "recording the file");
 	else
-		f->file_id = sqlite3_last_insert_rowid(db);
-	sqlite3_finalize(s);
+		f->file_id = ct_stmt_col_int64(s, 0);
+	ct_stmt_finalize(s);
 	return r;
 }
 
@@ -876,62 +876,61 @@ file_row_finish(struct fctx *f, const char *path)
 {
 	struct ct_ingest *in = f->in;
 	struct ct_ingest_stats *st = f->stats;
-	sqlite3 *db = ct_store_db(in->st);
-	sqlite3_stmt *s = NULL;
+	struct ct_store *db = in->st;
+	struct ct_stmt *s = NULL;
 	int64_t old = 0;
 	int r = CT_ERR_DB;
 
-	if (sqlite3_prepare_v2(db, "SELECT id FROM ingested_files WHERE path = ? AND sha256 = ?",
-	    -1, &s, NULL) != SQLITE_OK)
+	if (ct_db_prepare(db, "SELECT id FROM ingested_files WHERE path = ? AND sha256 = ?",
+	    &s) != 0)
 		goto dberr;
-	sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, st->sha256, -1, SQLITE_STATIC);
-	if ((r = sqlite3_step(s)) == SQLITE_ROW)
-		old = sqlite3_column_int64(s, 0);
-	else if (r != SQLITE_DONE)
+	ct_stmt_bind_text(s, 1, path);
+	ct_stmt_bind_text(s, 2, st->sha256);
+	if ((r = ct_stmt_step(s)) == CT_DB_ROW)
+		old = ct_stmt_col_int64(s, 0);
+	else if (r != CT_DB_DONE)
 		goto dberr;
-	sqlite3_finalize(s);
+	ct_stmt_finalize(s);
 	s = NULL;
 	if (old != 0) {
-		if (sqlite3_prepare_v2(db, "UPDATE provider_events SET file_id = ?1 WHERE file_id = ?2",
-		    -1, &s, NULL) != SQLITE_OK)
+		if (ct_db_prepare(db, "UPDATE provider_events SET file_id = ?1 WHERE file_id = ?2",
+		    &s) != 0)
 			goto dberr;
-		sqlite3_bind_int64(s, 1, old);
-		sqlite3_bind_int64(s, 2, f->file_id);
-		if (sqlite3_step(s) != SQLITE_DONE)
+		ct_stmt_bind_int64(s, 1, old);
+		ct_stmt_bind_int64(s, 2, f->file_id);
+		if (ct_stmt_step(s) != CT_DB_DONE)
 			goto dberr;
-		sqlite3_finalize(s);
-		if (sqlite3_prepare_v2(db, "DELETE FROM ingested_files WHERE id = ?", -1, &s,
-		    NULL) != SQLITE_OK)
+		ct_stmt_finalize(s);
+		if (ct_db_prepare(db, "DELETE FROM ingested_files WHERE id = ?", &s) != 0)
 			goto dberr;
-		sqlite3_bind_int64(s, 1, f->file_id);
-		if (sqlite3_step(s) != SQLITE_DONE)
+		ct_stmt_bind_int64(s, 1, f->file_id);
+		if (ct_stmt_step(s) != CT_DB_DONE)
 			goto dberr;
-		sqlite3_finalize(s);
+		ct_stmt_finalize(s);
 		s = NULL;
 		f->file_id = old;
 	}
-	if (sqlite3_prepare_v2(db, "UPDATE ingested_files SET size = ?2, sha256 = ?3, format = ?4,"
+	if (ct_db_prepare(db, "UPDATE ingested_files SET size = ?2, sha256 = ?3, format = ?4,"
 	    " records = ?5, new = ?6, duplicate = ?7, skipped = ?8, rejected = ?9,"
-	    " events = events + ?6, last_us = ?10 WHERE id = ?1", -1, &s, NULL) != SQLITE_OK)
+	    " events = events + ?6, last_us = ?10 WHERE id = ?1", &s) != 0)
 		goto dberr;
-	sqlite3_bind_int64(s, 1, f->file_id);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)st->bytes);
-	sqlite3_bind_text(s, 3, st->sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, st->format, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, (sqlite3_int64)st->read);
-	sqlite3_bind_int64(s, 6, (sqlite3_int64)st->new_);
-	sqlite3_bind_int64(s, 7, (sqlite3_int64)st->duplicate);
-	sqlite3_bind_int64(s, 8, (sqlite3_int64)st->skipped);
-	sqlite3_bind_int64(s, 9, (sqlite3_int64)st->rejected);
-	sqlite3_bind_int64(s, 10, f->now_us);
-	if (sqlite3_step(s) != SQLITE_DONE)
+	ct_stmt_bind_int64(s, 1, f->file_id);
+	ct_stmt_bind_int64(s, 2, (int64_t)st->bytes);
+	ct_stmt_bind_text(s, 3, st->sha256);
+	ct_stmt_bind_text(s, 4, st->format);
+	ct_stmt_bind_int64(s, 5, (int64_t)st->read);
+	ct_stmt_bind_int64(s, 6, (int64_t)st->new_);
+	ct_stmt_bind_int64(s, 7, (int64_t)st->duplicate);
+	ct_stmt_bind_int64(s, 8, (int64_t)st->skipped);
+	ct_stmt_bind_int64(s, 9, (int64_t)st->rejected);
+	ct_stmt_bind_int64(s, 10, f->now_us);
+	if (ct_stmt_step(s) != CT_DB_DONE)
 		goto dberr;
-	sqlite3_finalize(s);
+	ct_stmt_finalize(s);
 	return 0;
  dberr:
 	r = ct_store_error(in->st, "recording the file");
-	sqlite3_finalize(s);
+	ct_stmt_finalize(s);
 	return r;
 }
 

@@ -9,8 +9,8 @@
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <sqlite3.h>
 
+#include "lib/db.h"
 #include "lib/ledger.h"
 #include "lib/store.h"
 #include "util/enc.h"
@@ -133,7 +133,7 @@ ct_principal_new(const char *prefix, const char *task, char out[CT_PRINCIPAL_MAX
 int
 ct_task_create(struct ct_store *st, const char *id, const char *class, struct ct_task *out)
 {
-	sqlite3_stmt *s = NULL;
+	struct ct_stmt *s = NULL;
 	int r, rc;
 
 	memset(out, 0, sizeof(*out));
@@ -149,38 +149,37 @@ ct_task_create(struct ct_store *st, const char *id, const char *class, struct ct
 	if (class != NULL && (out->class = strdup(class)) == NULL)
 		return ct_error(CT_ERR_NOMEM, "out of memory");
 	out->created_us = ct_now_us();
-	if (sqlite3_prepare_v2(ct_store_db(st),
-	    "INSERT INTO tasks(id, class, created_us) VALUES (?, ?, ?)", -1, &s, NULL) !=
-	    SQLITE_OK) {
+	if (ct_db_prepare(st,
+	    "INSERT INTO tasks(id, class, created_us) VALUES (?, ?, ?)", &s) != 0) {
 		r = ct_store_error(st, "creating task");
 		goto out;
 	}
-	sqlite3_bind_text(s, 1, out->id, -1, SQLITE_STATIC);
+	ct_stmt_bind_text(s, 1, out->id);
 	if (class != NULL)
-		sqlite3_bind_text(s, 2, class, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, out->created_us);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+		ct_stmt_bind_text(s, 2, class);
+	ct_stmt_bind_int64(s, 3, out->created_us);
+	rc = ct_stmt_step(s);
+	if (rc == CT_DB_UNIQUE)
 		r = ct_error(CT_ERR_EXISTS, "task '%s' already exists", out->id);
-	else if (rc != SQLITE_DONE)
+	else if (rc != CT_DB_DONE)
 		r = ct_store_error(st, "creating task");
 	else
 		r = 0;
  out:
-	sqlite3_finalize(s);
+	ct_stmt_finalize(s);
 	if (r != 0)
 		ct_task_release(out);
 	return r;
 }
 
 static int
-task_from_row(sqlite3_stmt *s, struct ct_task *out)
+task_from_row(struct ct_stmt *s, struct ct_task *out)
 {
-	const unsigned char *cls = sqlite3_column_text(s, 1);
+	const char *cls = ct_stmt_col_text(s, 1);
 
 	memset(out, 0, sizeof(*out));
-	snprintf(out->id, sizeof(out->id), "%s", (const char *)sqlite3_column_text(s, 0));
-	out->created_us = sqlite3_column_int64(s, 2);
+	snprintf(out->id, sizeof(out->id), "%s", ct_stmt_col_text(s, 0));
+	out->created_us = ct_stmt_col_int64(s, 2);
 	if (cls != NULL && (out->class = strdup((const char *)cls)) == NULL)
 		return ct_error(CT_ERR_NOMEM, "out of memory");
 	return 0;
@@ -189,27 +188,27 @@ task_from_row(sqlite3_stmt *s, struct ct_task *out)
 int
 ct_task_get(struct ct_store *st, const char *id, struct ct_task *out)
 {
-	sqlite3_stmt *s = NULL;
+	struct ct_stmt *s = NULL;
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	if ((r = ct_task_id_check(id)) != 0)
 		return r;
-	if (sqlite3_prepare_v2(ct_store_db(st),
-	    "SELECT id, class, created_us FROM tasks WHERE id = ?", -1, &s, NULL) != SQLITE_OK)
+	if (ct_db_prepare(st,
+	    "SELECT id, class, created_us FROM tasks WHERE id = ?", &s) != 0)
 		return ct_store_error(st, "reading task");
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	switch (sqlite3_step(s)) {
-	case SQLITE_ROW:
+	ct_stmt_bind_text(s, 1, id);
+	switch (ct_stmt_step(s)) {
+	case CT_DB_ROW:
 		r = task_from_row(s, out);
 		break;
-	case SQLITE_DONE:
+	case CT_DB_DONE:
 		r = ct_error(CT_ERR_NOTFOUND, "no task '%s' in the ledger", id);
 		break;
 	default:
 		r = ct_store_error(st, "reading task");
 	}
-	sqlite3_finalize(s);
+	ct_stmt_finalize(s);
 	return r;
 }
 
@@ -223,15 +222,14 @@ ct_task_release(struct ct_task *t)
 int
 ct_task_foreach(struct ct_store *st, int (*cb)(const struct ct_task *t, void *arg), void *arg)
 {
-	sqlite3_stmt *s = NULL;
+	struct ct_stmt *s = NULL;
 	struct ct_task t;
 	int r = 0, rc;
 
-	if (sqlite3_prepare_v2(ct_store_db(st),
-	    "SELECT id, class, created_us FROM tasks ORDER BY created_us, id", -1, &s, NULL) !=
-	    SQLITE_OK)
+	if (ct_db_prepare(st,
+	    "SELECT id, class, created_us FROM tasks ORDER BY created_us, id", &s) != 0)
 		return ct_store_error(st, "listing tasks");
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = ct_stmt_step(s)) == CT_DB_ROW) {
 		if ((r = task_from_row(s, &t)) != 0)
 			break;
 		r = cb(&t, arg);
@@ -239,9 +237,9 @@ ct_task_foreach(struct ct_store *st, int (*cb)(const struct ct_task *t, void *ar
 		if (r != 0)
 			break;
 	}
-	if (r == 0 && rc != SQLITE_DONE)
+	if (r == 0 && rc != CT_DB_DONE)
 		r = ct_store_error(st, "listing tasks");
-	sqlite3_finalize(s);
+	ct_stmt_finalize(s);
 	return r;
 }
 
@@ -251,12 +249,12 @@ ct_task_foreach(struct ct_store *st, int (*cb)(const struct ct_task *t, void *ar
 	"key_id, ca_fingerprint, scope, scope_sha256, extra"
 
 static void
-bind_opt(sqlite3_stmt *s, int i, const char *v)
+bind_opt(struct ct_stmt *s, int i, const char *v)
 {
 	if (v != NULL)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+		ct_stmt_bind_text(s, i, v);
 	else
-		sqlite3_bind_null(s, i);
+		ct_stmt_bind_null(s, i);
 }
 
 int
@@ -264,7 +262,7 @@ ct_cred_insert(struct ct_store *st, struct ct_cred *c)
 {
 	unsigned char md[32];
 	unsigned int mdlen = 0;
-	sqlite3_stmt *s = NULL;
+	struct ct_stmt *s = NULL;
 	int r = 0;
 
 	if (c->task_id == NULL || c->kind == NULL || c->principal == NULL)
@@ -275,15 +273,15 @@ ct_cred_insert(struct ct_store *st, struct ct_cred *c)
 			return ct_error(CT_ERR_CRYPTO, "hashing scope");
 		ct_hex_fmt(md, 32, c->scope_sha256);
 	}
-	if (sqlite3_prepare_v2(ct_store_db(st),
+	if (ct_db_prepare(st,
 	    "INSERT INTO credentials(" CRED_COLUMNS ") VALUES "
-	    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
+	    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id", &s) != 0)
 		return ct_store_error(st, "recording credential");
 	bind_opt(s, 1, c->task_id);
 	bind_opt(s, 2, c->kind);
 	bind_opt(s, 3, c->principal);
-	sqlite3_bind_int64(s, 4, c->issued_us);
-	sqlite3_bind_int64(s, 5, c->expires_us);
+	ct_stmt_bind_int64(s, 4, c->issued_us);
+	ct_stmt_bind_int64(s, 5, c->expires_us);
 	bind_opt(s, 6, c->access_key_id);
 	bind_opt(s, 7, c->session_name);
 	bind_opt(s, 8, c->source_identity);
@@ -299,17 +297,17 @@ ct_cred_insert(struct ct_store *st, struct ct_cred *c)
 	bind_opt(s, 18, c->scope);
 	bind_opt(s, 19, c->scope != NULL ? c->scope_sha256 : NULL);
 	bind_opt(s, 20, c->extra);
-	switch (sqlite3_step(s)) {
-	case SQLITE_DONE:
-		c->id = sqlite3_last_insert_rowid(ct_store_db(st));
+	switch (ct_stmt_step(s)) {
+	case CT_DB_ROW:
+		c->id = ct_stmt_col_int64(s, 0);
 		break;
-	case SQLITE_CONSTRAINT_FOREIGNKEY:
+	case CT_DB_FOREIGN:
 		r = ct_error(CT_ERR_NOTFOUND, "no task '%s' in the ledger", c->task_id);
 		break;
 	default:
 		r = ct_store_error(st, "recording credential");
 	}
-	sqlite3_finalize(s);
+	ct_stmt_finalize(s);
 	return r;
 }
 
@@ -317,7 +315,7 @@ int
 ct_cred_record(struct ct_store *st, struct ct_cred *c, const char *outpath, const void *data,
     size_t len, unsigned int mode)
 {
-	char sql[64];
+	struct ct_stmt *s = NULL;
 	int r;
 
 	/*
@@ -334,41 +332,44 @@ ct_cred_record(struct ct_store *st, struct ct_cred *c, const char *outpath, cons
 	}
 	if (outpath != NULL &&
 	    (r = ct_write_file_atomic(outpath, data, len, (mode_t)mode)) != 0) {
-		snprintf(sql, sizeof(sql), "DELETE FROM credentials WHERE id = %lld",
-		    (long long)c->id);
-		sqlite3_exec(ct_store_db(st), sql, NULL, NULL, NULL);
+		/* best effort, quietly: the write's error is the one to report */
+		if (ct_db_prepare(st, "DELETE FROM credentials WHERE id = ?", &s) == 0) {
+			ct_stmt_bind_int64(s, 1, c->id);
+			ct_stmt_step(s);
+			ct_stmt_finalize(s);
+		}
 		return r;
 	}
 	return 0;
 }
 
 static const char *
-col(sqlite3_stmt *s, int i)
+col(struct ct_stmt *s, int i)
 {
-	return (const char *)sqlite3_column_text(s, i);
+	return ct_stmt_col_text(s, i);
 }
 
 int
 ct_cred_foreach(struct ct_store *st, const char *task,
     int (*cb)(const struct ct_cred *c, void *arg), void *arg)
 {
-	sqlite3_stmt *s = NULL;
+	struct ct_stmt *s = NULL;
 	struct ct_cred c;
 	int r = 0, rc;
 
-	if (sqlite3_prepare_v2(ct_store_db(st),
+	if (ct_db_prepare(st,
 	    "SELECT id, " CRED_COLUMNS " FROM credentials "
-	    "WHERE ?1 IS NULL OR task_id = ?1 ORDER BY issued_us, id", -1, &s, NULL) != SQLITE_OK)
+	    "WHERE CAST(?1 AS TEXT) IS NULL OR task_id = ?1 ORDER BY issued_us, id", &s) != 0)
 		return ct_store_error(st, "listing credentials");
 	bind_opt(s, 1, task);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = ct_stmt_step(s)) == CT_DB_ROW) {
 		memset(&c, 0, sizeof(c));
-		c.id = sqlite3_column_int64(s, 0);
+		c.id = ct_stmt_col_int64(s, 0);
 		c.task_id = col(s, 1);
 		c.kind = col(s, 2);
 		c.principal = col(s, 3);
-		c.issued_us = sqlite3_column_int64(s, 4);
-		c.expires_us = sqlite3_column_int64(s, 5);
+		c.issued_us = ct_stmt_col_int64(s, 4);
+		c.expires_us = ct_stmt_col_int64(s, 5);
 		c.access_key_id = col(s, 6);
 		c.session_name = col(s, 7);
 		c.source_identity = col(s, 8);
@@ -388,9 +389,9 @@ ct_cred_foreach(struct ct_store *st, const char *task,
 		if ((r = cb(&c, arg)) != 0)
 			break;
 	}
-	if (r == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (r == 0 && rc != CT_DB_ROW && rc != CT_DB_DONE)
 		r = ct_store_error(st, "listing credentials");
-	sqlite3_finalize(s);
+	ct_stmt_finalize(s);
 	return r;
 }
 

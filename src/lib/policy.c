@@ -13,8 +13,8 @@
 #include <strings.h>
 
 #include <openssl/evp.h>
-#include <sqlite3.h>
 
+#include "lib/db.h"
 #include "lib/actionmap.h"
 #include "lib/correlate.h"
 #include "lib/ingest_input.h"
@@ -46,9 +46,9 @@ nomem(void)
 }
 
 static const char *
-col(sqlite3_stmt *s, int i)
+col(struct ct_stmt *s, int i)
 {
-	return (const char *)sqlite3_column_text(s, i);
+	return ct_stmt_col_text(s, i);
 }
 
 static int
@@ -175,7 +175,7 @@ static int
 select_tasks(struct load *l, const struct ct_pol_select *sel)
 {
 	struct ct_pol_evidence *ev = l->out;
-	sqlite3_stmt *s = NULL;
+	struct ct_stmt *s = NULL;
 	struct ct_task t;
 	char **grown;
 	int r = 0, rc;
@@ -199,15 +199,14 @@ select_tasks(struct load *l, const struct ct_pol_select *sel)
 		return r;
 	if ((ev->class = xstrdup(sel->class)) == NULL)
 		return nomem();
-	if (sqlite3_prepare_v2(ct_store_db(l->st), "SELECT id FROM tasks WHERE class = ?1 AND "
-	    "created_us >= ?2 ORDER BY created_us DESC, rowid DESC LIMIT ?3", -1, &s,
-	    NULL) != SQLITE_OK)
+	if (ct_db_prepare(l->st, "SELECT id FROM tasks WHERE class = ?1 AND "
+	    "created_us >= ?2 ORDER BY created_us DESC, id DESC LIMIT ?3", &s) != 0)
 		return ct_store_error(l->st, "selecting tasks");
-	sqlite3_bind_text(s, 1, sel->class, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, sel->since_us);
-	sqlite3_bind_int64(s, 3, sel->runs > 0 && sel->runs < CT_POLICY_MAX_TASKS ?
-	    (sqlite3_int64)sel->runs : CT_POLICY_MAX_TASKS);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	ct_stmt_bind_text(s, 1, sel->class);
+	ct_stmt_bind_int64(s, 2, sel->since_us);
+	ct_stmt_bind_int64(s, 3, sel->runs > 0 && sel->runs < CT_POLICY_MAX_TASKS ?
+	    (int64_t)sel->runs : CT_POLICY_MAX_TASKS);
+	while ((rc = ct_stmt_step(s)) == CT_DB_ROW) {
 		if ((grown = realloc(ev->tasks, (ev->ntasks + 1) * sizeof(char *))) == NULL) {
 			r = nomem();
 			break;
@@ -219,9 +218,9 @@ select_tasks(struct load *l, const struct ct_pol_select *sel)
 		}
 		ev->ntasks++;
 	}
-	if (r == 0 && rc != SQLITE_DONE)
+	if (r == 0 && rc != CT_DB_DONE)
 		r = ct_store_error(l->st, "selecting tasks");
-	sqlite3_finalize(s);
+	ct_stmt_finalize(s);
 	if (r == 0 && ev->ntasks == 0)
 		r = ct_error(CT_ERR_NOTFOUND, "no task of class '%s'%s in the ledger", sel->class,
 		    sel->since_us > 0 ? " since that date" : "");
@@ -291,7 +290,7 @@ static int
 load_events(struct load *l, const struct cred *c)
 {
 	const char *sql;
-	sqlite3_stmt *s = NULL;
+	struct ct_stmt *s = NULL;
 	struct evrow *grown, *e;
 	int r = 0, rc;
 
@@ -313,19 +312,19 @@ load_events(struct load *l, const struct cred *c)
 	else if (strcmp(c->kind, "ssh") == 0 && c->key_id != NULL)
 		sql = "SELECT " EV_COLUMNS " FROM provider_events e LEFT JOIN ingested_files f ON "
 		    "f.id = e.file_id WHERE e.cert_key_id = ?5 AND e.provider = 'sshd' AND "
-		    "(e.cert_serial IS NULL OR ?6 IS NULL OR e.cert_serial = ?6)";
+		    "(e.cert_serial IS NULL OR CAST(?6 AS TEXT) IS NULL OR e.cert_serial = ?6)";
 	else
 		return 0;
-	if (sqlite3_prepare_v2(ct_store_db(l->st), sql, -1, &s, NULL) != SQLITE_OK)
+	if (ct_db_prepare(l->st, sql, &s) != 0)
 		return ct_store_error(l->st, "reading provider events");
-	sqlite3_bind_text(s, 1, c->access_key_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, c->subject, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, c->issued_us);
-	sqlite3_bind_int64(s, 4, c->expires_us + GCP_TOKEN_LIFETIME_US);
-	sqlite3_bind_text(s, 5, c->key_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, c->serial, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (is_foreign(l, sqlite3_column_int64(s, 0))) {
+	ct_stmt_bind_text(s, 1, c->access_key_id);
+	ct_stmt_bind_text(s, 2, c->subject);
+	ct_stmt_bind_int64(s, 3, c->issued_us);
+	ct_stmt_bind_int64(s, 4, c->expires_us + GCP_TOKEN_LIFETIME_US);
+	ct_stmt_bind_text(s, 5, c->key_id);
+	ct_stmt_bind_text(s, 6, c->serial);
+	while ((rc = ct_stmt_step(s)) == CT_DB_ROW) {
+		if (is_foreign(l, ct_stmt_col_int64(s, 0))) {
 			l->out->nexcluded++;
 			continue;
 		}
@@ -340,7 +339,7 @@ load_events(struct load *l, const struct cred *c)
 		l->ev = grown;
 		e = &l->ev[l->nev++];
 		memset(e, 0, sizeof(*e));
-		e->id = sqlite3_column_int64(s, 0);
+		e->id = ct_stmt_col_int64(s, 0);
 		e->provider = xstrdup(col(s, 1));
 		e->service = xstrdup(col(s, 2));
 		e->action = xstrdup(col(s, 3));
@@ -353,18 +352,18 @@ load_events(struct load *l, const struct cred *c)
 		e->source_ip = xstrdup(col(s, 10));
 		e->raw_sha256 = xstrdup(col(s, 11));
 		e->path = xstrdup(col(s, 12));
-		e->offset = sqlite3_column_type(s, 13) == SQLITE_NULL ? -1 :
-		    sqlite3_column_int64(s, 13);
-		e->time_us = sqlite3_column_int64(s, 14);
+		e->offset = ct_stmt_col_is_null(s, 13) ? -1 :
+		    ct_stmt_col_int64(s, 13);
+		e->time_us = ct_stmt_col_int64(s, 14);
 		e->group = c->group;
 		if (e->provider == NULL) {
 			r = nomem();
 			break;
 		}
 	}
-	if (r == 0 && rc != SQLITE_DONE)
+	if (r == 0 && rc != CT_DB_DONE)
 		r = ct_store_error(l->st, "reading provider events");
-	sqlite3_finalize(s);
+	ct_stmt_finalize(s);
 	return r;
 }
 
@@ -804,7 +803,7 @@ load_logs(struct load *l)
 	struct ct_pol_evidence *ev = l->out;
 	int64_t delivery = l->o->delivery_us >= 0 ? l->o->delivery_us :
 	    CT_POLICY_DELIVERY_DEFAULT_US, latest, until, from = 0, to = 0;
-	sqlite3_stmt *s = NULL;
+	struct ct_stmt *s = NULL;
 	const char *src[8];
 	size_t i, k, n;
 	int rc, r = 0, have;
@@ -812,20 +811,23 @@ load_logs(struct load *l)
 
 	if ((ev->logs = json_object()) == NULL || (ev->data_seen = json_array()) == NULL)
 		return nomem();
-	/* newest first along the time index ("+provider": not the provider's whole range) */
-	if (sqlite3_prepare_v2(ct_store_db(l->st), "SELECT time_us FROM provider_events "
-	    "WHERE +provider = ? AND time_us IS NOT NULL ORDER BY time_us DESC LIMIT 1", -1, &s,
-	    NULL) != SQLITE_OK)
+	/*
+	 * newest first along the time index ("provider || ''": not the provider's whole range;
+	 * SQLite's unary + in the common SQL of db.h)
+	 */
+	if (ct_db_prepare(l->st, "SELECT time_us FROM provider_events "
+	    "WHERE provider || '' = ? AND time_us IS NOT NULL ORDER BY time_us DESC LIMIT 1",
+	    &s) != 0)
 		return ct_store_error(l->st, "reading the logs' extent");
 	for (i = 0; i < NELEM(providers); i++) {
-		sqlite3_reset(s);
-		sqlite3_bind_text(s, 1, providers[i], -1, SQLITE_STATIC);
-		if ((rc = sqlite3_step(s)) != SQLITE_ROW && rc != SQLITE_DONE) {
+		ct_stmt_reset(s);
+		ct_stmt_bind_text(s, 1, providers[i]);
+		if ((rc = ct_stmt_step(s)) != CT_DB_ROW && rc != CT_DB_DONE) {
 			r = ct_store_error(l->st, "reading the logs' extent");
 			break;
 		}
-		have = rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL;
-		latest = have ? sqlite3_column_int64(s, 0) : 0;
+		have = rc == CT_DB_ROW && !ct_stmt_col_is_null(s, 0);
+		latest = have ? ct_stmt_col_int64(s, 0) : 0;
 		until = l->o->logs_complete_until_us > 0 ? l->o->logs_complete_until_us :
 		    have ? latest - delivery : 0;
 		o = json_pack("{s:I, s:I, s:b}", "latest_us", (json_int_t)latest,
@@ -836,7 +838,7 @@ load_logs(struct load *l)
 			break;
 		}
 	}
-	sqlite3_finalize(s);
+	ct_stmt_finalize(s);
 	if (r != 0)
 		return r;
 	/*
@@ -852,27 +854,26 @@ load_logs(struct load *l)
 	from -= DATA_WINDOW_US;
 	to += DATA_WINDOW_US;
 	n = ct_actionmap_data_sources("*", src, NELEM(src));
-	if (sqlite3_prepare_v2(ct_store_db(l->st), "SELECT DISTINCT action FROM provider_events "
-	    "WHERE time_us BETWEEN ?2 AND ?3 AND +provider = 'aws' AND +service = ?1 "
-	    "LIMIT 100000",
-	    -1, &s, NULL) != SQLITE_OK)
+	if (ct_db_prepare(l->st, "SELECT DISTINCT action FROM provider_events "
+	    "WHERE time_us BETWEEN ?2 AND ?3 AND provider || '' = 'aws' AND service || '' = ?1 "
+	    "LIMIT 100000", &s) != 0)
 		return ct_store_error(l->st, "looking for data events");
 	for (k = 0; k < n && r == 0 && ev->ngroups > 0; k++) {
-		sqlite3_reset(s);
-		sqlite3_bind_text(s, 1, src[k], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, from);
-		sqlite3_bind_int64(s, 3, to);
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ct_stmt_reset(s);
+		ct_stmt_bind_text(s, 1, src[k]);
+		ct_stmt_bind_int64(s, 2, from);
+		ct_stmt_bind_int64(s, 3, to);
+		while ((rc = ct_stmt_step(s)) == CT_DB_ROW) {
 			if (ct_actionmap_is_data_event("aws", src[k], col(s, 0))) {
 				if (json_array_append_new(ev->data_seen, json_string(src[k])) != 0)
 					r = nomem();
 				break;
 			}
 		}
-		if (r == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		if (r == 0 && rc != CT_DB_ROW && rc != CT_DB_DONE)
 			r = ct_store_error(l->st, "looking for data events");
 	}
-	sqlite3_finalize(s);
+	ct_stmt_finalize(s);
 	return r;
 }
 
@@ -1959,7 +1960,7 @@ int
 ct_pol_suggestion_store(struct ct_store *st, const char *class,
     const struct ct_pol_suggestion *s, const struct ct_pol_evidence *ev, int64_t *id)
 {
-	sqlite3_stmt *q = NULL;
+	struct ct_stmt *q = NULL;
 	json_t *basis, *tasks;
 	char *bs = NULL;
 	size_t i;
@@ -1982,28 +1983,28 @@ ct_pol_suggestion_store(struct ct_store *st, const char *class,
 		return nomem();
 	}
 	json_decref(basis);
-	if (sqlite3_prepare_v2(ct_store_db(st), "INSERT INTO policy_suggestions (class, format, "
+	if (ct_db_prepare(st, "INSERT INTO policy_suggestions (class, format, "
 	    "created_us, document, sha256, characters, tasks, events, calls, permissions, basis) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &q, NULL) != SQLITE_OK) {
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", &q) != 0) {
 		free(bs);
 		return ct_store_error(st, "storing the suggestion");
 	}
-	sqlite3_bind_text(q, 1, class, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, s->format == CT_POL_AWS ? "aws" : "gcp", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, ct_now_us());
-	sqlite3_bind_text(q, 4, s->document, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, s->sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 6, (sqlite3_int64)s->chars);
-	sqlite3_bind_int64(q, 7, (sqlite3_int64)s->ntasks);
-	sqlite3_bind_int64(q, 8, (sqlite3_int64)s->nevents);
-	sqlite3_bind_int64(q, 9, (sqlite3_int64)s->ncalls);
-	sqlite3_bind_int64(q, 10, (sqlite3_int64)s->npermissions);
-	sqlite3_bind_text(q, 11, bs, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) != SQLITE_DONE)
+	ct_stmt_bind_text(q, 1, class);
+	ct_stmt_bind_text(q, 2, s->format == CT_POL_AWS ? "aws" : "gcp");
+	ct_stmt_bind_int64(q, 3, ct_now_us());
+	ct_stmt_bind_text(q, 4, s->document);
+	ct_stmt_bind_text(q, 5, s->sha256);
+	ct_stmt_bind_int64(q, 6, (int64_t)s->chars);
+	ct_stmt_bind_int64(q, 7, (int64_t)s->ntasks);
+	ct_stmt_bind_int64(q, 8, (int64_t)s->nevents);
+	ct_stmt_bind_int64(q, 9, (int64_t)s->ncalls);
+	ct_stmt_bind_int64(q, 10, (int64_t)s->npermissions);
+	ct_stmt_bind_text(q, 11, bs);
+	if (ct_stmt_step(q) != CT_DB_ROW)
 		r = ct_store_error(st, "storing the suggestion");
 	else if (id != NULL)
-		*id = sqlite3_last_insert_rowid(ct_store_db(st));
-	sqlite3_finalize(q);
+		*id = ct_stmt_col_int64(q, 0);
+	ct_stmt_finalize(q);
 	free(bs);
 	return r;
 }
@@ -2011,27 +2012,26 @@ ct_pol_suggestion_store(struct ct_store *st, const char *class,
 int
 ct_policy_latest_suggestion(struct ct_store *st, const char *class, char **doc)
 {
-	sqlite3_stmt *q = NULL;
+	struct ct_stmt *q = NULL;
 	int r, rc;
 
 	*doc = NULL;
 	if ((r = ct_task_class_check(class)) != 0)
 		return r;
-	if (sqlite3_prepare_v2(ct_store_db(st), "SELECT document FROM policy_suggestions WHERE "
-	    "class = ? AND format = 'aws' ORDER BY created_us DESC, id DESC LIMIT 1", -1, &q,
-	    NULL) != SQLITE_OK)
+	if (ct_db_prepare(st, "SELECT document FROM policy_suggestions WHERE "
+	    "class = ? AND format = 'aws' ORDER BY created_us DESC, id DESC LIMIT 1", &q) != 0)
 		return ct_store_error(st, "reading suggestions");
-	sqlite3_bind_text(q, 1, class, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
+	ct_stmt_bind_text(q, 1, class);
+	rc = ct_stmt_step(q);
+	if (rc == CT_DB_ROW) {
 		if ((*doc = xstrdup(col(q, 0))) == NULL)
 			r = nomem();
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == CT_DB_DONE) {
 		r = ct_error(CT_ERR_NOTFOUND, "no suggested policy for class '%s' (run 'credtrail "
 		    "policy suggest --class %s')", class, class);
 	} else {
 		r = ct_store_error(st, "reading suggestions");
 	}
-	sqlite3_finalize(q);
+	ct_stmt_finalize(q);
 	return r;
 }

@@ -42,9 +42,9 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <seccomp.h>
-#include <sqlite3.h>
 #include <sys/mman.h>
 
+#include "lib/db.h"
 #include "lib/cgroup.h"
 #include "lib/dnsproxy.h"
 #include "lib/evlog.h"
@@ -117,7 +117,7 @@ struct ct_run {
 	char *events_abs;
 
 	/* ledger */
-	sqlite3_stmt *ins;
+	struct ct_stmt *ins;
 	int in_tx;
 	size_t tx_rows;
 	int64_t tx_start_us;
@@ -384,32 +384,32 @@ db_flush(struct ct_run *r)
 }
 
 static void
-bind_text(sqlite3_stmt *s, int i, json_t *o, const char *key)
+bind_text(struct ct_stmt *s, int i, json_t *o, const char *key)
 {
 	const char *v = json_string_value(json_object_get(o, key));
 
 	if (v != NULL)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+		ct_stmt_bind_text_copy(s, i, v);
 	else
-		sqlite3_bind_null(s, i);
+		ct_stmt_bind_null(s, i);
 }
 
 static void
-bind_int(sqlite3_stmt *s, int i, json_t *o, const char *key)
+bind_int(struct ct_stmt *s, int i, json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
 
 	if (json_is_integer(v))
-		sqlite3_bind_int64(s, i, json_integer_value(v));
+		ct_stmt_bind_int64(s, i, json_integer_value(v));
 	else
-		sqlite3_bind_null(s, i);
+		ct_stmt_bind_null(s, i);
 }
 
 static int
 db_insert_for(struct ct_run *r, const char *run_id, json_t *ev, int64_t time_us,
     int64_t open_us, int64_t close_us)
 {
-	sqlite3_stmt *s = r->ins;
+	struct ct_stmt *s = r->ins;
 	json_t *names;
 	char *nj = NULL;
 	int rc;
@@ -422,10 +422,10 @@ db_insert_for(struct ct_run *r, const char *run_id, json_t *ev, int64_t time_us,
 		r->in_tx = 1;
 		r->tx_start_us = ct_now_us();
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	sqlite3_bind_text(s, 1, run_id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 2, time_us);
+	ct_stmt_reset(s);
+	ct_stmt_clear_bindings(s);
+	ct_stmt_bind_text_copy(s, 1, run_id);
+	ct_stmt_bind_int64(s, 2, time_us);
 	bind_text(s, 3, ev, "type");
 	bind_int(s, 4, ev, "pid");
 	bind_int(s, 5, ev, "ppid");
@@ -439,18 +439,20 @@ db_insert_for(struct ct_run *r, const char *run_id, json_t *ev, int64_t time_us,
 	bind_int(s, 13, ev, "dport");
 	if ((names = json_object_get(ev, "names")) != NULL) {
 		if (json_array_size(names) == 0)
-			sqlite3_bind_text(s, 14, "[]", 2, SQLITE_STATIC);
-		else if ((nj = json_dumps(names, JSON_COMPACT)) != NULL)
-			sqlite3_bind_text(s, 14, nj, -1, free);
+			ct_stmt_bind_text(s, 14, "[]");
+		else if ((nj = json_dumps(names, JSON_COMPACT)) != NULL) {
+			ct_stmt_bind_text_copy(s, 14, nj);
+			free(nj);
+		}
 	}
 	bind_text(s, 15, ev, "verdict");
 	bind_int(s, 16, ev, "bytes_sent");
 	bind_int(s, 17, ev, "bytes_recv");
 	if (open_us != 0)
-		sqlite3_bind_int64(s, 18, open_us);
+		ct_stmt_bind_int64(s, 18, open_us);
 	if (close_us != 0)
-		sqlite3_bind_int64(s, 19, close_us);
-	if (sqlite3_step(s) != SQLITE_DONE)
+		ct_stmt_bind_int64(s, 19, close_us);
+	if (ct_stmt_step(s) != CT_DB_DONE)
 		return ct_store_error(r->p.store, "recording a network event");
 	if (++r->tx_rows >= DB_BATCH_EVENTS)
 		return db_flush(r);
@@ -1799,8 +1801,8 @@ start_seccomp(struct ct_run *r)
 static int
 db_begin_run(struct ct_run *r)
 {
-	sqlite3 *db;
-	sqlite3_stmt *s = NULL;
+	struct ct_store *db;
+	struct ct_stmt *s = NULL;
 	json_t *argv;
 	char *aj = NULL;
 	size_t i;
@@ -1808,7 +1810,7 @@ db_begin_run(struct ct_run *r)
 
 	if (r->p.store == NULL)
 		return 0;
-	db = ct_store_db(r->p.store);
+	db = r->p.store;
 	if ((argv = json_array()) == NULL)
 		return ct_error(CT_ERR_NOMEM, "out of memory");
 	for (i = 0; r->p.argv[i] != NULL; i++)
@@ -1819,27 +1821,26 @@ db_begin_run(struct ct_run *r)
 		return ct_error(CT_ERR_NOMEM, "out of memory");
 	if ((rc = ct_store_begin(r->p.store)) != 0)
 		goto out;
-	if (sqlite3_prepare_v2(db, "INSERT INTO runs (id, task_id, class, argv, user, backend,"
+	if (ct_db_prepare(db, "INSERT INTO runs (id, task_id, class, argv, \"user\", backend,"
 	    " mode, traceparent, start_us, complete, events_path)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)", -1, &s, NULL) != SQLITE_OK) {
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)", &s) != 0) {
 		rc = ct_store_error(r->p.store, "recording the run");
 		ct_store_rollback(r->p.store);
 		goto out;
 	}
-	sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, r->p.task_id, -1, SQLITE_STATIC);
+	ct_stmt_bind_text(s, 1, r->id);
+	ct_stmt_bind_text(s, 2, r->p.task_id);
 	if (r->p.task_class != NULL)
-		sqlite3_bind_text(s, 3, r->p.task_class, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, aj, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, r->user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, r->backend == CT_RUN_BACKEND_SECCOMP ? "seccomp" : "ebpf", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(s, 7, r->p.enforce ? "enforce" : "audit", -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 8, r->traceparent, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 9, r->start_us);
+		ct_stmt_bind_text(s, 3, r->p.task_class);
+	ct_stmt_bind_text(s, 4, aj);
+	ct_stmt_bind_text(s, 5, r->user);
+	ct_stmt_bind_text(s, 6, r->backend == CT_RUN_BACKEND_SECCOMP ? "seccomp" : "ebpf");
+	ct_stmt_bind_text(s, 7, r->p.enforce ? "enforce" : "audit");
+	ct_stmt_bind_text(s, 8, r->traceparent);
+	ct_stmt_bind_int64(s, 9, r->start_us);
 	if (r->events_abs != NULL)
-		sqlite3_bind_text(s, 10, r->events_abs, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_DONE) {
+		ct_stmt_bind_text(s, 10, r->events_abs);
+	if (ct_stmt_step(s) != CT_DB_DONE) {
 		rc = ct_store_error(r->p.store, "recording the run");
 		ct_store_rollback(r->p.store);
 		goto out;
@@ -1848,16 +1849,16 @@ db_begin_run(struct ct_run *r)
 		ct_store_rollback(r->p.store);
 		goto out;
 	}
-	if (sqlite3_prepare_v2(db, "INSERT INTO net_events (run_id, time_us, type, pid, ppid,"
+	if (ct_db_prepare(db, "INSERT INTO net_events (run_id, time_us, type, pid, ppid,"
 	    " comm, exe, proto, family, src, sport, dst, dport, names, verdict, bytes_sent,"
 	    " bytes_recv, open_us, close_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-	    " ?, ?, ?, ?, ?)", -1, &r->ins, NULL) != SQLITE_OK) {
+	    " ?, ?, ?, ?, ?)", &r->ins) != 0) {
 		rc = ct_store_error(r->p.store, "preparing the event insert");
 		goto out;
 	}
 	rc = 0;
  out:
-	sqlite3_finalize(s);
+	ct_stmt_finalize(s);
 	free(aj);
 	return rc;
 }
@@ -1898,7 +1899,7 @@ is_complete(const struct ct_run *r)
 static int
 db_end_run(struct ct_run *r)
 {
-	sqlite3_stmt *s = NULL;
+	struct ct_stmt *s = NULL;
 	json_t *d = NULL;
 	char *dj = NULL;
 	int rc;
@@ -1913,23 +1914,23 @@ db_end_run(struct ct_run *r)
 	json_decref(d);
 	if (dj == NULL)
 		return ct_error(CT_ERR_NOMEM, "out of memory");
-	if (sqlite3_prepare_v2(ct_store_db(r->p.store), "UPDATE runs SET end_us = ?,"
-	    " exit_status = ?, drops = ?, complete = ? WHERE id = ?", -1, &s, NULL) != SQLITE_OK) {
+	if (ct_db_prepare(r->p.store, "UPDATE runs SET end_us = ?,"
+	    " exit_status = ?, drops = ?, complete = ? WHERE id = ?", &s) != 0) {
 		rc = ct_store_error(r->p.store, "finishing the run");
 		goto out;
 	}
-	sqlite3_bind_int64(s, 1, r->end_us);
+	ct_stmt_bind_int64(s, 1, r->end_us);
 	if (!r->attach)
-		sqlite3_bind_int(s, 2, ct_run_exit_status(r));
-	sqlite3_bind_text(s, 3, dj, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 4, is_complete(r));
-	sqlite3_bind_text(s, 5, r->id, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_DONE)
+		ct_stmt_bind_int64(s, 2, ct_run_exit_status(r));
+	ct_stmt_bind_text(s, 3, dj);
+	ct_stmt_bind_int64(s, 4, is_complete(r));
+	ct_stmt_bind_text(s, 5, r->id);
+	if (ct_stmt_step(s) != CT_DB_DONE)
 		rc = ct_store_error(r->p.store, "finishing the run");
 	else
 		rc = 0;
  out:
-	sqlite3_finalize(s);
+	ct_stmt_finalize(s);
 	free(dj);
 	return rc;
 }
@@ -2346,14 +2347,13 @@ ct_run_start(struct ct_run **out, const struct ct_run_params *p)
 	}
 	if (r != NULL && r->p.store != NULL && r->ins != NULL) {
 		/* nothing half-written: the run row goes again */
-		sqlite3_stmt *s = NULL;
+		struct ct_stmt *s = NULL;
 
-		if (sqlite3_prepare_v2(ct_store_db(r->p.store), "DELETE FROM runs WHERE id = ?",
-		    -1, &s, NULL) == SQLITE_OK) {
-			sqlite3_bind_text(s, 1, r->id, -1, SQLITE_STATIC);
-			sqlite3_step(s);
+		if (ct_db_prepare(r->p.store, "DELETE FROM runs WHERE id = ?", &s) == 0) {
+			ct_stmt_bind_text(s, 1, r->id);
+			ct_stmt_step(s);
 		}
-		sqlite3_finalize(s);
+		ct_stmt_finalize(s);
 	}
 	if (r != NULL && r->events_abs != NULL && r->log != NULL) {
 		ct_evlog_free(r->log);
@@ -2886,18 +2886,18 @@ ct_run_summary(struct ct_run *r, json_t **out)
 int
 ct_run_set_attestation(struct ct_run *r, const char *digest)
 {
-	sqlite3_stmt *s = NULL;
+	struct ct_stmt *s = NULL;
 	int rc = 0;
 
 	if (r->p.store == NULL)
 		return 0;
-	if (sqlite3_prepare_v2(ct_store_db(r->p.store), "UPDATE runs SET attestation_digest = ?"
-	    " WHERE id = ?", -1, &s, NULL) != SQLITE_OK ||
-	    (sqlite3_bind_text(s, 1, digest, -1, SQLITE_STATIC),
-	    sqlite3_bind_text(s, 2, r->id, -1, SQLITE_STATIC),
-	    sqlite3_step(s)) != SQLITE_DONE)
+	if (ct_db_prepare(r->p.store, "UPDATE runs SET attestation_digest = ?"
+	    " WHERE id = ?", &s) != 0 ||
+	    (ct_stmt_bind_text(s, 1, digest),
+	    ct_stmt_bind_text(s, 2, r->id),
+	    ct_stmt_step(s)) != CT_DB_DONE)
 		rc = ct_store_error(r->p.store, "recording the attestation digest");
-	sqlite3_finalize(s);
+	ct_stmt_finalize(s);
 	return rc;
 }
 
@@ -2946,7 +2946,7 @@ ct_run_free(struct ct_run *r)
 	r->px = NULL;
 	if (r->in_tx)
 		db_flush(r);
-	sqlite3_finalize(r->ins);
+	ct_stmt_finalize(r->ins);
 	ct_monitor_free(r->mon);
 	ct_seccomp_mon_free(r->sm);
 	free(r->fam_insns);

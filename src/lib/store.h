@@ -1,5 +1,7 @@
 /*
- * store.h - the ledger: credtrail's persistent store (SQLite, one file, WAL).
+ * store.h - the ledger: credtrail's persistent store.  A file name is a SQLite file (WAL); a
+ * postgres:// or postgresql:// URL is a PostgreSQL database shared by many hosts.  Queries go
+ * through db.h, the same for both; db_impl.h is what a backend implements.
  *
  * The store holds tasks, the credentials minted for them with every join key, and the tables
  * later subsystems add (runs, events, provider events, findings).  Each subsystem owns a
@@ -15,7 +17,6 @@
 
 #include <stdint.h>
 
-struct sqlite3;
 struct ct_store;
 
 struct ct_schema_component {
@@ -37,21 +38,21 @@ int ct_store_default_path(const char *explicit, char **out);
 
 int ct_store_open(struct ct_store **out, const char *path, int flags);
 void ct_store_close(struct ct_store *st);
+/* The store's name as given, a URL without its password. */
 const char *ct_store_path(const struct ct_store *st);
-struct sqlite3 *ct_store_db(struct ct_store *st);
 
 int ct_store_begin(struct ct_store *st);
 int ct_store_commit(struct ct_store *st);
 void ct_store_rollback(struct ct_store *st);
 
-/* Map the last SQLite error on the store's connection to CT_ERR_DB with context. */
+/* Map the last error on the store's connection to CT_ERR_DB with context: "what: message". */
 int ct_store_error(struct ct_store *st, const char *what);
 #ifdef __clang_analyzer__
 /* for clang-tidy (scripts/lint), which cannot see into store.c: the result is CT_ERR_DB */
 #define ct_store_error(st, what)	(ct_store_error((st), (what)), CT_ERR_DB)
 #endif
 
-/* Execute SQL with no result rows. */
+/* Execute SQL with no parameters and no result rows (may hold several statements). */
 int ct_store_exec(struct ct_store *st, const char *sql);
 
 /* Current schema version of a component (0 when absent). */

@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include <openssl/rand.h>
-#include <sqlite3.h>
 
+#include "lib/db.h"
 #include "lib/attest.h"
 #include "lib/cgroup.h"
 #include "lib/evlog.h"
@@ -319,7 +319,7 @@ sub_ledger_begin(struct ct_watch *w, struct ct_run *r, struct sub *s)
 {
 	struct ct_store *st = w->p.store;
 	struct ct_task t;
-	sqlite3_stmt *q = NULL;
+	struct ct_stmt *q = NULL;
 	char *aj = NULL;
 	int rc;
 
@@ -339,47 +339,47 @@ sub_ledger_begin(struct ct_watch *w, struct ct_run *r, struct sub *s)
 		return rc;
 	if ((aj = json_dumps(s->argv, JSON_COMPACT)) == NULL)
 		return ct_error(CT_ERR_NOMEM, "out of memory");
-	if (sqlite3_prepare_v2(ct_store_db(st), "INSERT INTO runs (id, task_id, class, argv,"
+	if (ct_db_prepare(st, "INSERT INTO runs (id, task_id, class, argv,"
 	    " backend, mode, start_us, complete, events_path) VALUES (?, ?, ?, ?, 'ebpf', ?, ?,"
-	    " 0, ?)", -1, &q, NULL) != SQLITE_OK) {
+	    " 0, ?)", &q) != 0) {
 		rc = ct_store_error(st, "recording a sub-run");
 		goto out;
 	}
-	sqlite3_bind_text(q, 1, s->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, s->task, -1, SQLITE_STATIC);
+	ct_stmt_bind_text(q, 1, s->id);
+	ct_stmt_bind_text(q, 2, s->task);
 	if (s->class != NULL)
-		sqlite3_bind_text(q, 3, s->class, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, aj, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, w->p.enforce ? "enforce" : "audit", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 6, s->start_us);
+		ct_stmt_bind_text(q, 3, s->class);
+	ct_stmt_bind_text(q, 4, aj);
+	ct_stmt_bind_text(q, 5, w->p.enforce ? "enforce" : "audit");
+	ct_stmt_bind_int64(q, 6, s->start_us);
 	if (s->log_path != NULL)
-		sqlite3_bind_text(q, 7, s->log_path, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) != SQLITE_DONE) {
+		ct_stmt_bind_text(q, 7, s->log_path);
+	if (ct_stmt_step(q) != CT_DB_DONE) {
 		rc = ct_store_error(st, "recording a sub-run");
 		goto out;
 	}
-	sqlite3_finalize(q);
+	ct_stmt_finalize(q);
 	q = NULL;
-	if (sqlite3_prepare_v2(ct_store_db(st), "INSERT INTO watch_subruns (run_id,"
+	if (ct_db_prepare(st, "INSERT INTO watch_subruns (run_id,"
 	    " parent_run_id, nonce, program, root_pid, attached_late) VALUES (?, ?, ?, ?, ?, ?)",
-	    -1, &q, NULL) != SQLITE_OK) {
+	    &q) != 0) {
 		rc = ct_store_error(st, "recording a sub-run");
 		goto out;
 	}
-	sqlite3_bind_text(q, 1, s->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, ct_run_id(r), -1, SQLITE_TRANSIENT);
+	ct_stmt_bind_text(q, 1, s->id);
+	ct_stmt_bind_text_copy(q, 2, ct_run_id(r));
 	if (json_is_string(s->nonce))
-		sqlite3_bind_text(q, 3, json_string_value(s->nonce), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, s->program, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 5, (int)s->root);
-	sqlite3_bind_int(q, 6, s->late);
-	if (sqlite3_step(q) != SQLITE_DONE) {
+		ct_stmt_bind_text(q, 3, json_string_value(s->nonce));
+	ct_stmt_bind_text(q, 4, s->program);
+	ct_stmt_bind_int64(q, 5, (int)s->root);
+	ct_stmt_bind_int64(q, 6, s->late);
+	if (ct_stmt_step(q) != CT_DB_DONE) {
 		rc = ct_store_error(st, "recording a sub-run");
 		goto out;
 	}
 	rc = 0;
  out:
-	sqlite3_finalize(q);
+	ct_stmt_finalize(q);
 	free(aj);
 	return rc;
 }
@@ -718,7 +718,7 @@ sub_summary(struct ct_watch *w, struct sub *s, json_t *drops, json_t *incomplete
 static int
 sub_db_end(struct ct_watch *w, struct sub *s, json_t *drops)
 {
-	sqlite3_stmt *q = NULL;
+	struct ct_stmt *q = NULL;
 	char *dj = NULL;
 	int rc = 0;
 
@@ -726,24 +726,24 @@ sub_db_end(struct ct_watch *w, struct sub *s, json_t *drops)
 		return 0;
 	if ((dj = json_dumps(drops, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
 		return ct_error(CT_ERR_NOMEM, "out of memory");
-	if (sqlite3_prepare_v2(ct_store_db(w->p.store), "UPDATE runs SET end_us = ?,"
-	    " exit_status = ?, drops = ?, complete = ?, attestation_digest = ? WHERE id = ?", -1,
-	    &q, NULL) != SQLITE_OK) {
+	if (ct_db_prepare(w->p.store, "UPDATE runs SET end_us = ?,"
+	    " exit_status = ?, drops = ?, complete = ?, attestation_digest = ? WHERE id = ?",
+	    &q) != 0) {
 		rc = ct_store_error(w->p.store, "finishing a sub-run");
 		goto out;
 	}
-	sqlite3_bind_int64(q, 1, s->last_us);
+	ct_stmt_bind_int64(q, 1, s->last_us);
 	if (s->have_exit)
-		sqlite3_bind_int(q, 2, s->exit_status);
-	sqlite3_bind_text(q, 3, dj, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 4, s->complete);
+		ct_stmt_bind_int64(q, 2, s->exit_status);
+	ct_stmt_bind_text(q, 3, dj);
+	ct_stmt_bind_int64(q, 4, s->complete);
 	if (s->digest[0] != '\0')
-		sqlite3_bind_text(q, 5, s->digest, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 6, s->id, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) != SQLITE_DONE)
+		ct_stmt_bind_text(q, 5, s->digest);
+	ct_stmt_bind_text(q, 6, s->id);
+	if (ct_stmt_step(q) != CT_DB_DONE)
 		rc = ct_store_error(w->p.store, "finishing a sub-run");
  out:
-	sqlite3_finalize(q);
+	ct_stmt_finalize(q);
 	free(dj);
 	return rc;
 }
@@ -1017,7 +1017,6 @@ ct_watch_start(struct ct_watch **out, const struct ct_watch_params *p)
 	w->rp.netns_pid = w->member;
 	w->rp.guard = p->enforce;
 	w->rp.exec_args = p->split_program != NULL;
-	w->rp.dns_clients = p->split_program != NULL;
 	w->rp.hooks = &w->hooks;
 	w->rp.hook_arg = w;
 	w->start_us = ct_now_us();

@@ -15,8 +15,8 @@
 #include <strings.h>
 
 #include <openssl/evp.h>
-#include <sqlite3.h>
 
+#include "lib/db.h"
 #include "lib/ingest_input.h"
 #include "lib/netpolicy.h"
 #include "lib/store.h"
@@ -59,18 +59,18 @@ time_json(int64_t us)
 }
 
 static void
-col_text(json_t *o, const char *k, sqlite3_stmt *s, int i)
+col_text(json_t *o, const char *k, struct ct_stmt *s, int i)
 {
-	const unsigned char *v = sqlite3_column_text(s, i);
+	const char *v = ct_stmt_col_text(s, i);
 
 	json_object_set_new(o, k, v != NULL ? json_string((const char *)v) : json_null());
 }
 
 static void
-col_int(json_t *o, const char *k, sqlite3_stmt *s, int i)
+col_int(json_t *o, const char *k, struct ct_stmt *s, int i)
 {
-	json_object_set_new(o, k, sqlite3_column_type(s, i) == SQLITE_NULL ? json_null() :
-	    json_integer(sqlite3_column_int64(s, i)));
+	json_object_set_new(o, k, ct_stmt_col_is_null(s, i) ? json_null() :
+	    json_integer(ct_stmt_col_int64(s, i)));
 }
 
 /* ---- the invocations ---- */
@@ -94,9 +94,9 @@ struct join {
 };
 
 static int
-add_inv(struct join *j, sqlite3_stmt *s, int hidden)
+add_inv(struct join *j, struct ct_stmt *s, int hidden)
 {
-	const char *id = (const char *)sqlite3_column_text(s, 0);
+	const char *id = ct_stmt_col_text(s, 0);
 	struct inv *n;
 	json_t *o;
 
@@ -112,8 +112,8 @@ add_inv(struct join *j, sqlite3_stmt *s, int hidden)
 	memset(n, 0, sizeof(*n));
 	n->o = o;
 	n->hidden = hidden;
-	n->start_us = sqlite3_column_int64(s, 3);
-	n->end_us = sqlite3_column_type(s, 4) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, 4);
+	n->start_us = ct_stmt_col_int64(s, 3);
+	n->end_us = ct_stmt_col_is_null(s, 4) ? 0 : ct_stmt_col_int64(s, 4);
 	json_object_set_new(j->seen, id, json_true());
 	col_text(o, "run", s, 0);
 	col_text(o, "task", s, 1);
@@ -123,8 +123,8 @@ add_inv(struct join *j, sqlite3_stmt *s, int hidden)
 	json_object_set_new(o, "start", time_json(n->start_us));
 	json_object_set_new(o, "end", time_json(n->end_us));
 	col_int(o, "exit_status", s, 5);
-	json_object_set_new(o, "complete", json_boolean(sqlite3_column_int(s, 6) != 0));
-	json_object_set_new(o, "own", json_boolean(sqlite3_column_type(s, 7) == SQLITE_NULL));
+	json_object_set_new(o, "complete", json_boolean(ct_stmt_col_int(s, 6) != 0));
+	json_object_set_new(o, "own", json_boolean(ct_stmt_col_is_null(s, 7)));
 	if ((n->conns = json_array()) == NULL)
 		return nomem();
 	json_object_set_new(o, "connections", n->conns);
@@ -143,19 +143,19 @@ add_inv(struct join *j, sqlite3_stmt *s, int hidden)
 static int
 run_queries(struct join *j, const char *const *q, const char *key, int hidden)
 {
-	sqlite3_stmt *s = NULL;
-	int rc = 0, step = SQLITE_DONE;
+	struct ct_stmt *s = NULL;
+	int rc = 0, step = CT_DB_DONE;
 	size_t i;
 
 	for (i = 0; q[i] != NULL && rc == 0; i++) {
-		if (sqlite3_prepare_v2(ct_store_db(j->st), q[i], -1, &s, NULL) != SQLITE_OK)
+		if (ct_db_prepare(j->st, q[i], &s) != 0)
 			return ct_store_error(j->st, "reading runs");
-		sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
-		while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW)
+		ct_stmt_bind_text_copy(s, 1, key);
+		while (rc == 0 && (step = ct_stmt_step(s)) == CT_DB_ROW)
 			rc = add_inv(j, s, hidden);
-		if (rc == 0 && step != SQLITE_DONE)
+		if (rc == 0 && step != CT_DB_DONE)
 			rc = ct_store_error(j->st, "reading runs");
-		sqlite3_finalize(s);
+		ct_stmt_finalize(s);
 		s = NULL;
 	}
 	return rc;
@@ -226,23 +226,23 @@ load_invocations(struct join *j)
 static int
 load_connections(struct join *j, struct inv *v)
 {
-	sqlite3_stmt *s = NULL;
+	struct ct_stmt *s = NULL;
 	json_t *rows = json_array(), *c, *d;
 	size_t i, k;
 	int step, rc = 0;
 
 	if (rows == NULL)
 		return nomem();
-	if (sqlite3_prepare_v2(ct_store_db(j->st), "SELECT id, time_us, type, proto, src, sport,"
+	if (ct_db_prepare(j->st, "SELECT id, time_us, type, proto, src, sport,"
 	    " dst, dport, names, verdict, pid, open_us, close_us FROM net_events WHERE run_id = ?"
 	    " AND type IN ('connect', 'close', 'sendmsg') AND (dport IS NULL OR dport <> 53)"
-	    " ORDER BY time_us, id", -1, &s, NULL) != SQLITE_OK) {
+	    " ORDER BY time_us, id", &s) != 0) {
 		json_decref(rows);
 		return ct_store_error(j->st, "reading network events");
 	}
-	sqlite3_bind_text(s, 1, jstr(v->o, "run"), -1, SQLITE_TRANSIENT);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		const unsigned char *names = sqlite3_column_text(s, 8);
+	ct_stmt_bind_text_copy(s, 1, jstr(v->o, "run"));
+	while ((step = ct_stmt_step(s)) == CT_DB_ROW) {
+		const char *names = ct_stmt_col_text(s, 8);
 		json_t *nm = NULL;
 
 		if ((c = json_object()) == NULL) {
@@ -268,9 +268,9 @@ load_connections(struct join *j, struct inv *v)
 		col_int(c, "close_us", s, 12);
 		json_array_append_new(rows, c);
 	}
-	if (rc == 0 && step != SQLITE_DONE)
+	if (rc == 0 && step != CT_DB_DONE)
 		rc = ct_store_error(j->st, "reading network events");
-	sqlite3_finalize(s);
+	ct_stmt_finalize(s);
 	/* a TCP connection is its connect, completed by its close when there is one */
 	for (i = 0; rc == 0 && i < json_array_size(rows); i++) {
 		const char *type;
@@ -456,11 +456,11 @@ split_addr(const char *s, char *addr, size_t addrsz, long *port)
 
 /* One request from its normalised row, refined from the line read back when possible. */
 static json_t *
-request_of(sqlite3_stmt *s, json_t *raw, const char *why)
+request_of(struct ct_stmt *s, json_t *raw, const char *why)
 {
-	const char *action = (const char *)sqlite3_column_text(s, 3), *sp;
-	const char *outcome = (const char *)sqlite3_column_text(s, 5);
-	const char *err = (const char *)sqlite3_column_text(s, 6);
+	const char *action = ct_stmt_col_text(s, 3), *sp;
+	const char *outcome = ct_stmt_col_text(s, 5);
+	const char *err = ct_stmt_col_text(s, 6);
 	json_t *o = json_object(), *a = json_object_get(raw, "audit");
 	char addr[64], method[32] = "";
 	long port;
@@ -468,8 +468,8 @@ request_of(sqlite3_stmt *s, json_t *raw, const char *why)
 	if (o == NULL)
 		return NULL;
 	col_int(o, "provider_event", s, 0);
-	json_object_set_new(o, "time_us", json_integer(sqlite3_column_int64(s, 1)));
-	json_object_set_new(o, "time", time_json(sqlite3_column_int64(s, 1)));
+	json_object_set_new(o, "time_us", json_integer(ct_stmt_col_int64(s, 1)));
+	json_object_set_new(o, "time", time_json(ct_stmt_col_int64(s, 1)));
 	if (json_is_object(a)) {
 		/* the proxy's own words */
 		json_object_set(o, "host", json_object_get(a, "host") != NULL ?
@@ -509,26 +509,26 @@ request_of(sqlite3_stmt *s, json_t *raw, const char *why)
 static int
 load_requests(struct join *j, int64_t from, int64_t to, json_t *reqs)
 {
-	sqlite3_stmt *s = NULL;
+	struct ct_stmt *s = NULL;
 	struct rb f;
 	int step, rc = 0;
 
 	memset(&f, 0, sizeof(f));
-	if (sqlite3_prepare_v2(ct_store_db(j->st), "SELECT e.id, e.time_us, e.service, e.action,"
+	if (ct_db_prepare(j->st, "SELECT e.id, e.time_us, e.service, e.action,"
 	    " e.source_ip, e.outcome, e.error_code, e.raw_sha256, e.file_offset, f.path"
 	    " FROM provider_events e LEFT JOIN ingested_files f ON f.id = e.file_id"
 	    " WHERE e.provider = 'ironproxy' AND e.time_us BETWEEN ? AND ?"
-	    " ORDER BY f.path, e.file_offset, e.id", -1, &s, NULL) != SQLITE_OK)
+	    " ORDER BY f.path, e.file_offset, e.id", &s) != 0)
 		return ct_store_error(j->st, "reading proxy events");
-	sqlite3_bind_int64(s, 1, from);
-	sqlite3_bind_int64(s, 2, to);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *path = (const char *)sqlite3_column_text(s, 9);
-		const char *sha = (const char *)sqlite3_column_text(s, 7);
+	ct_stmt_bind_int64(s, 1, from);
+	ct_stmt_bind_int64(s, 2, to);
+	while ((step = ct_stmt_step(s)) == CT_DB_ROW) {
+		const char *path = ct_stmt_col_text(s, 9);
+		const char *sha = ct_stmt_col_text(s, 7);
 		json_t *raw = NULL, *req;
 		const char *why = NULL;
 
-		if (path == NULL || sqlite3_column_type(s, 8) == SQLITE_NULL) {
+		if (path == NULL || ct_stmt_col_is_null(s, 8)) {
 			why = "no file recorded for the line";
 		} else {
 			if (f.path == NULL || strcmp(f.path, path) != 0) {
@@ -540,7 +540,7 @@ load_requests(struct join *j, int64_t from, int64_t to, json_t *reqs)
 				if (ct_input_open(&f.in, path, NULL, 0) != 0)
 					f.bad = 1;
 			}
-			if (f.bad || rb_record(&f, (uint64_t)sqlite3_column_int64(s, 8), sha,
+			if (f.bad || rb_record(&f, (uint64_t)ct_stmt_col_int64(s, 8), sha,
 			    &raw) != 0) {
 				why = f.bad ? "its file cannot be read" :
 				    "its line cannot be read back as ingested";
@@ -557,9 +557,9 @@ load_requests(struct join *j, int64_t from, int64_t to, json_t *reqs)
 		}
 		json_array_append_new(reqs, req);
 	}
-	if (rc == 0 && step != SQLITE_DONE)
+	if (rc == 0 && step != CT_DB_DONE)
 		rc = ct_store_error(j->st, "reading proxy events");
-	sqlite3_finalize(s);
+	ct_stmt_finalize(s);
 	rb_close(&f);
 	return rc;
 }

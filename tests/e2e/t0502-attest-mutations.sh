@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 # build the test program like the library it links
-libs="-lcrypto -lsqlite3 -ljansson -lcurl -lz -lbpf -lelf -lseccomp -lpthread"
+libs="-lcrypto -lsqlite3 -lpq -ljansson -lcurl -lz -lbpf -lelf -lseccomp -lpthread"
 san=
 nm "$CT_BUILD/libcredtrail.a" 2>/dev/null | grep -q __asan_ && san="-fsanitize=address,undefined"
 cc -std=c11 -D_GNU_SOURCE -I"$CT_TOP/src" $san -o "$T/mutate" "$CT_TOP/tests/e2e/t0502-mutate.c" \

@@ -134,7 +134,10 @@ setup(void **state)
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/ledger.db", f->dir);
 	assert_int_equal(ct_store_open(&f->st, f->path, 0), 0);
-	f->db = ct_store_db(f->st);
+	/* a second connection to the SQLite file: the fixtures and query plans are SQLite's */
+	assert_int_equal(sqlite3_open_v2(f->path, &f->db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(f->db, 10000);
+	sql(f, "PRAGMA foreign_keys=ON");
 	assert_int_equal(ct_task_create(f->st, "t1", "dns-check", &t), 0);
 	ct_task_release(&t);
 	assert_int_equal(ct_task_create(f->st, "t2", NULL, &t), 0);
@@ -210,6 +213,7 @@ teardown(void **state)
 	struct fx *f = *state;
 	char cmd[128];
 
+	sqlite3_close_v2(f->db);
 	ct_store_close(f->st);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
 	assert_int_equal(system(cmd), 0);

@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 #include <jansson.h>
-#include <sqlite3.h>
 
+#include "lib/db.h"
 #include "lib/ingest.h"
 #include "lib/jscan.h"
 #include "lib/ledger.h"
@@ -549,13 +549,13 @@ db_teardown(void **state)
 static int64_t
 count(struct db *d, const char *sql)
 {
-	sqlite3_stmt *s;
+	struct ct_stmt *s;
 	int64_t v = -1;
 
-	assert_int_equal(sqlite3_prepare_v2(ct_store_db(d->st), sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	assert_int_equal(ct_db_prepare(d->st, sql, &s), 0);
+	if (ct_stmt_step(s) == CT_DB_ROW)
+		v = ct_stmt_col_int64(s, 0);
+	ct_stmt_finalize(s);
 	return v;
 }
 
