@@ -40,7 +40,7 @@
 #define CALL_TIMEOUT_MS		10000
 #define MAX_CHAIN		(CT_DNS_CHAIN_MAX + 1)
 #define NAME_MAX_LEN		(CT_DNS_NAME_TEXT_MAX - 1)
-#define EVENT_FUTURE_US		(5 * 1000000LL)		/* clock skew between the two */
+#define EVENT_FUTURE_US		(5 * 1000000LL)		/* slack for a duration against our clock */
 #define EVENT_MAX_DURATION_US	(600 * 1000000LL)
 #define DYN_UID_BASE		0x60000000u		/* dynamic uids: base + 24 random bits */
 
@@ -406,15 +406,18 @@ do_event(struct ct_privsep_parent *pp, struct ct_buf *b, struct ev_store *s)
 	uint32_t proto, cfam, cport, id, qtype, verdict, rcode, utcp, n, i, omitted;
 	size_t elen, k;
 	int64_t now = ct_now_us();
-	/* the start on today's wall clock: one set back (or on) since must not refuse events */
-	int64_t start = now - (ct_mono_us() - pp->init_mono_us);
 
 	memset(&ev, 0, sizeof(ev));
 	if (ct_buf_get_u64(b, &t) != 0 || ct_buf_get_u64(b, &d) != 0)
 		return refuse(pp, "EVENT: no times");
-	if ((int64_t)t > now + EVENT_FUTURE_US || (int64_t)t < start - EVENT_FUTURE_US)
-		return refuse(pp, "EVENT: time out of the proxy's life");
-	if ((int64_t)d < 0 || (int64_t)d > EVENT_MAX_DURATION_US)
+	/*
+	 * The child's own time stamp is not used: the record's time is ours (when the query
+	 * began: now less its duration, which must be within the proxy's life), so the child
+	 * cannot date a record, and a wall clock set while a query runs moves nothing.
+	 */
+	(void)t;
+	if ((int64_t)d < 0 || (int64_t)d > EVENT_MAX_DURATION_US ||
+	    (int64_t)d > ct_mono_us() - pp->init_mono_us + EVENT_FUTURE_US)
 		return refuse(pp, "EVENT: bad duration");
 	if (ct_buf_get_u32(b, &proto) != 0 || (proto != IPPROTO_UDP && proto != IPPROTO_TCP))
 		return refuse(pp, "EVENT: bad protocol");
@@ -497,7 +500,7 @@ do_event(struct ct_privsep_parent *pp, struct ct_buf *b, struct ev_store *s)
 		return refuse(pp, "EVENT: no counters");
 	if (ct_buf_avail(b) != 0)
 		return refuse(pp, "EVENT: trailing octets");
-	ev.time_us = (int64_t)t;
+	ev.time_us = now - (int64_t)d;
 	ev.duration_us = (int64_t)d;
 	ev.proto = (int)proto;
 	ev.client_family = (int)cfam;
@@ -528,7 +531,7 @@ incident(struct ct_privsep_parent *pp, uint32_t type, uint32_t seq)
 		return;
 	ct_time_fmt(now, 1, ts, sizeof(ts));
 	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s}", "time", ts, "type", "privsep",
-	    "event", "refused", "request", ct_privsep_type_name(type), "seq", (json_int_t)seq,
+	    "event", "refused", "request", ct_privsep_type_name(type), "request_seq", (json_int_t)seq,
 	    "reason", pp->why, "effect", "dns proxy stopped; nothing more is admitted");
 	if (o != NULL)
 		pp->ops.on_incident(o, now, pp->ops.arg);
@@ -903,7 +906,7 @@ install_seccomp(void)
 		SCMP_SYS(getpid), SCMP_SYS(getppid), SCMP_SYS(tgkill), SCMP_SYS(sched_yield),
 		SCMP_SYS(sched_getaffinity), SCMP_SYS(eventfd2), SCMP_SYS(fcntl),
 		SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(prlimit64), SCMP_SYS(getuid),
-		SCMP_SYS(geteuid), SCMP_SYS(lseek),
+		SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid), SCMP_SYS(lseek),
 	};
 	scmp_filter_ctx ctx;
 	size_t i;
@@ -920,6 +923,19 @@ install_seccomp(void)
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 		    SCMP_A0(SCMP_CMP_EQ, AF_INET6));
+	/* prctl: only questions, and naming its threads */
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+		    SCMP_A0(SCMP_CMP_EQ, PR_GET_NO_NEW_PRIVS));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+		    SCMP_A0(SCMP_CMP_EQ, PR_GET_DUMPABLE));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+		    SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+		    SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME));
 	/* files: there are none in the empty root; say so instead of dying */
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0);
@@ -952,13 +968,20 @@ drop_capabilities(void)
 int
 ct_privsep_sandbox(uid_t uid, gid_t gid, unsigned long nofile, unsigned long nproc)
 {
-	char dir[] = "/tmp/credtrail-empty-XXXXXX";
+	static const char *const parents[] = { "/tmp", "/run", "/dev/shm" };
+	char dir[64];
 	struct rlimit rl;
+	size_t i;
 	int root = geteuid() == 0, cap;
 
 	if (root) {
 		/* an empty root that cannot get entries: a directory already removed */
-		if (mkdtemp(dir) == NULL)
+		for (i = 0; i < sizeof(parents) / sizeof(parents[0]); i++) {
+			snprintf(dir, sizeof(dir), "%s/credtrail-empty-XXXXXX", parents[i]);
+			if (mkdtemp(dir) != NULL)
+				break;
+		}
+		if (i == sizeof(parents) / sizeof(parents[0]))
 			return ct_error(CT_ERR_SYSTEM, "cannot create an empty directory");
 		if (chdir(dir) != 0 || rmdir(dir) != 0 || chroot(".") != 0 || chdir("/") != 0) {
 			int e = errno;
