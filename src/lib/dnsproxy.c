@@ -865,15 +865,16 @@ handle_query(struct ct_dnsproxy *px, const uint8_t *q, size_t qlen, int proto,
 	}
 	ev.qname = qm.qname;
 	ev.qtype = qm.qtype;
-	if (ct_dns_opcode(&qm) != 0) {
-		ev.error = "not a standard query";
-		rcode = CT_DNS_RCODE_NOTIMP;
-		goto local;
-	}
+	/* every record with a name carries the policy's verdict on it (privsep checks so) */
 	if (name_verdict(px, &qm, &ev.verdict) != 0) {
 		/* privsep: the parent did not answer; nothing is forwarded without its word */
 		ev.error = "no verdict from the privileged half of the proxy";
 		rcode = CT_DNS_RCODE_SERVFAIL;
+		goto local;
+	}
+	if (ct_dns_opcode(&qm) != 0) {
+		ev.error = "not a standard query";
+		rcode = CT_DNS_RCODE_NOTIMP;
 		goto local;
 	}
 	if (ev.verdict == CT_DNS_DENY) {

@@ -127,8 +127,14 @@ int
 ct_privsep_enc_event(struct ct_buf *b, const struct ct_dns_event *ev,
     const struct ct_privsep_counters *c)
 {
-	size_t i, nans = 0, room;
+	char err[CT_PRIVSEP_MAX_ERROR + 1];
+	size_t i, nans = 0, room, elen = 0;
 	int r;
+
+	/* printable ASCII only, as the parent insists */
+	for (; ev->error != NULL && elen < CT_PRIVSEP_MAX_ERROR && ev->error[elen] != '\0'; elen++)
+		err[elen] = ev->error[elen] >= 0x20 && ev->error[elen] <= 0x7e ? ev->error[elen] : '?';
+	err[elen] = '\0';
 
 	if ((r = ct_buf_put_u64(b, (uint64_t)ev->time_us)) != 0 ||
 	    (r = ct_buf_put_u64(b, (uint64_t)ev->duration_us)) != 0 ||
@@ -143,8 +149,7 @@ ct_privsep_enc_event(struct ct_buf *b, const struct ct_dns_event *ev,
 	    (r = ct_buf_put_u32(b, (uint32_t)ev->verdict)) != 0 ||
 	    (r = ct_buf_put_u32(b, (uint32_t)(ev->rcode + 1))) != 0 ||
 	    (r = ct_buf_put_u32(b, ev->upstream_tcp ? 1 : 0)) != 0 ||
-	    (r = ct_buf_put_string(b, ev->error != NULL ? ev->error : "", ev->error == NULL ? 0 :
-	    strnlen(ev->error, CT_PRIVSEP_MAX_ERROR))) != 0 ||
+	    (r = ct_buf_put_string(b, err, elen)) != 0 ||
 	    (r = ct_buf_put_u32(b, (uint32_t)ev->nchain)) != 0)
 		return r;
 	for (i = 0; i < ev->nchain; i++)
@@ -360,8 +365,6 @@ do_admit(struct ct_privsep_parent *pp, struct ct_buf *b, uint32_t *status)
 		return refuse(pp, "ADMIT: '%.200s' is not allowed by the policy", name);
 	if (ct_netpolicy_is_metadata((int)family, addr))
 		return refuse(pp, "ADMIT: a metadata address for '%.200s'", name);
-	if (pp->admits >= CT_PRIVSEP_MAX_ADMITS)
-		return refuse(pp, "ADMIT: more than %d admissions", CT_PRIVSEP_MAX_ADMITS);
 	if (ttl < pp->ops.ttl_floor)
 		ttl = pp->ops.ttl_floor;
 	if (ttl > CT_PRIVSEP_TTL_MAX)
@@ -531,7 +534,8 @@ incident(struct ct_privsep_parent *pp, uint32_t type, uint32_t seq)
 		return;
 	ct_time_fmt(now, 1, ts, sizeof(ts));
 	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s}", "time", ts, "type", "privsep",
-	    "event", "refused", "request", ct_privsep_type_name(type), "request_seq", (json_int_t)seq,
+	    "event", "refused", "request", ct_privsep_type_name(type), "request_seq",
+	    (json_int_t)seq,
 	    "reason", pp->why, "effect", "dns proxy stopped; nothing more is admitted");
 	if (o != NULL)
 		pp->ops.on_incident(o, now, pp->ops.arg);

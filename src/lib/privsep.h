@@ -24,7 +24,7 @@
  *   ADMIT    RUN              family, addr, ttl, qname           family/length, name syntax,
  *                                                                name allowed by ITS policy,
  *                                                                never a metadata address,
- *                                                                ttl clamped, count capped;
+ *                                                                ttl clamped;
  *                                                                ports from ITS rules
  *   EVENT    RUN, STOPPING    the query's record, the chain,     every length and count,
  *                             the answers, the proxy's counters  name syntax, types match
@@ -56,7 +56,6 @@ struct json_t;
 #define CT_PRIVSEP_HDR_LEN	16
 #define CT_PRIVSEP_MSG_MAX	65536	/* header included */
 #define CT_PRIVSEP_TTL_MAX	86400	/* admitted addresses live at most a day */
-#define CT_PRIVSEP_MAX_ADMITS	65536	/* ADMITs granted over a proxy's life */
 #define CT_PRIVSEP_MAX_ERROR	255	/* octets of an event's error text */
 #define CT_PRIVSEP_CHILD_FD	3	/* the child's end of the pair, after exec */
 

@@ -178,14 +178,26 @@ t_is "dns-proxy --privsep: answers through its child (an allowed name, then a re
     "$(dig +short +tries=1 +time=5 @127.0.0.1 -p "$pport" route53.amazonaws.com) $(dig \
     +tries=1 +time=5 @127.0.0.1 -p "$pport" evil.example | sed -n 's/.*status: \([A-Z]*\),.*/\1/p')" \
     "127.0.0.2 REFUSED"
+# an inverse query (opcode 1) for a denied name: answered NOTIMP, recorded with the policy's
+# verdict - a record the parent accepts, so the child lives on
+t_is "an odd query for a denied name is answered NOTIMP by the child, not taken for a lie" \
+    "$($PY - "$pport" <<'EOF'
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(5)
+q = struct.pack(">HHHHHH", 0x5151, 0x0900, 1, 0, 0, 0) + b"\x04evil\x07example\x00" + \
+    struct.pack(">HH", 1, 1)
+s.sendto(q, ("127.0.0.1", int(sys.argv[1])))
+print(s.recv(512)[3] & 0x0f)
+EOF
+)" 4
 t_like "dns-proxy --privsep: the child is not root and has no capabilities" \
     "$(awk '/^Uid:|^CapEff:/ {print $1, $2}' "/proc/$child/status" | tr '\n' ' ')" \
     '^Uid: [1-9][0-9]+ CapEff: 0{16} $'
 kill -TERM "$runner"
 wait "$runner"
-t_is "dns-proxy --privsep: a clean stop, nothing refused, the parent's records of both queries" \
+t_is "dns-proxy --privsep: a clean stop, nothing refused, the parent's records of the three queries" \
     "$(grep '^privsep: [0-9]' "$T/px.out") $(jq -c 'select(.type=="dns") | [.qname, .verdict]' \
     "$T/px.jsonl" | tr '\n' ' ')" \
-    'privsep: 0 requests refused, child serving ["route53.amazonaws.com","allow"] ["evil.example","deny"] '
+    'privsep: 0 requests refused, child serving ["route53.amazonaws.com","allow"] ["evil.example","deny"] ["evil.example","deny"] '
 
 t_done
