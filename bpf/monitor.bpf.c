@@ -12,9 +12,11 @@
  * proxy on loopback; recvmsg rewrites the proxy's source address back to the resolver the
  * agent asked, because glibc drops answers whose source is not the server it queried.
  *
- * For `credtrail watch` the loader may ask for more (each off unless asked): exec events with
- * the program's argument bytes (cfg_exec_args), the DNS client map (cfg_dns_clients,
- * ct_dns_egress), and the fail-closed guard (ctg_* / cta_*, at the end of this file).
+ * The loader may ask for more (each off unless asked): exec events with the program's argument
+ * bytes (cfg_exec_args, `credtrail watch`), the DNS client map (cfg_dns_clients: which process
+ * asked each query; noted when the redirected socket's port is known - at sendmsg, when TCP
+ * is established, at a connected UDP socket's first send), and the fail-closed guard
+ * (ctg_* / cta_*, at the end of this file).
  *
  * Verifier rules on the target kernels: connect/sendmsg/sock_create return 0 (EPERM) or 1,
  * recvmsg must return 1, and user_port/user_ip* are written with 4-byte stores.
@@ -363,6 +365,13 @@ handle_sock_addr(struct bpf_sock_addr *ctx, int v6, __u32 type)
 			si->dns_pid = pt >> 32;
 			si->dns_tid = (__u32)pt;
 			si->dns_port = ctx->user_port;
+			/* sendmsg on an unconnected UDP socket: bound before the hook runs */
+			if (!si->dns_noted && ctx->sk->src_port != 0) {
+				si->dns_noted = 1;
+				note_dns_client(stream ? IPPROTO_TCP_ : IPPROTO_UDP_,
+				    (__u16)ctx->sk->src_port, si->dns_pid, si->dns_tid,
+				    bpf_get_socket_cookie(ctx));
+			}
 			if (!v6) {
 				si->dns_ip4 = w[0];
 			} else {
@@ -752,7 +761,15 @@ int BPF_PROG(ct_sock_state, const struct sock *sk, const int oldstate, const int
 	if (sk->sk_protocol != IPPROTO_TCP_)
 		return 0;
 	si = bpf_sk_storage_get(&sk_info, (struct sock *)sk, 0, 0);
-	if (si == NULL || !si->report_close)
+	if (si == NULL)
+		return 0;
+	if (newstate == TCP_ESTABLISHED && si->dns_set && !si->dns_noted) {
+		/* DNS over TCP: connect ran before the port was chosen; the query follows */
+		si->dns_noted = 1;
+		note_dns_client(IPPROTO_TCP_, sk->__sk_common.skc_num, si->dns_pid, si->dns_tid,
+		    bpf_get_socket_cookie((struct sock *)sk));
+	}
+	if (!si->report_close)
 		return 0;
 	if (newstate == TCP_SYN_SENT) {
 		/* only a socket that got this far will reach CLOSE (a failed route does not) */
@@ -1091,6 +1108,19 @@ int BPF_PROG(ct_other_send, struct sock *sk, int ret, int flags)
 	struct sk_info *si;
 	__u16 fam = sk->__sk_common.skc_family;
 
+	if ((fam == AF_INET || fam == AF_INET6) && cfg_dns_clients &&
+	    sk->sk_protocol == IPPROTO_UDP_) {
+		/* a connect()ed UDP socket (glibc's resolver) got its port at connect, after
+		 * the hook: note it at its first send (the proxy answers after an upstream
+		 * round trip, or at once when it refuses: the reader retries once) */
+		si = bpf_sk_storage_get(&sk_info, sk, 0, 0);
+		if (si != NULL && si->dns_set && !si->dns_noted) {
+			si->dns_noted = 1;
+			note_dns_client(IPPROTO_UDP_, sk->__sk_common.skc_num, si->dns_pid,
+			    si->dns_tid, bpf_get_socket_cookie(sk));
+		}
+		return 0;
+	}
 	if (fam == AF_UNIX || fam == AF_INET || fam == AF_INET6 || fam == AF_NETLINK ||
 	    !in_subtree())
 		return 0;
@@ -1116,30 +1146,6 @@ int BPF_PROG(ct_other_send, struct sock *sk, int ret, int flags)
 	e->bytes_sent = ret > 0 ? (__u64)ret : 0;
 	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
-}
-
-/*
- * DNS clients (cfg_dns_clients): the first packet a redirected socket sends carries the
- * local port it got (a connect()ed UDP or a TCP socket has none yet when connect runs), and
- * leaves before the proxy can see the query: record port -> the process that redirected it.
- * (fentry on udp_sendmsg would do for UDP alone, but tracing programs other than tp_btf
- * cannot be loaded on every kernel we run on.)
- */
-SEC("cgroup_skb/egress")
-int ct_dns_egress(struct __sk_buff *skb)
-{
-	struct bpf_sock *sk = skb->sk;
-	struct sk_info *si;
-
-	if (sk == NULL || (sk = bpf_sk_fullsock(sk)) == NULL)
-		return 1;
-	si = bpf_sk_storage_get(&sk_info, sk, 0, 0);
-	if (si == NULL || !si->dns_set || si->dns_noted)
-		return 1;
-	si->dns_noted = 1;
-	note_dns_client(sk->protocol == IPPROTO_TCP_ ? IPPROTO_TCP_ : IPPROTO_UDP_,
-	    (__u16)sk->src_port, si->dns_pid, si->dns_tid, bpf_get_socket_cookie(skb));
-	return 1;
 }
 
 /* ---- the fail-closed guard (see alive_connect4 above) ---- */

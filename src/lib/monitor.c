@@ -212,8 +212,6 @@ configure(struct monitor_bpf *s, const struct ct_monitor_params *p)
 	s->rodata->cfg_exec_args = p->exec_args != 0;
 	s->rodata->cfg_dns_clients = p->dns_clients != 0;
 	/* the optional programs are not even loaded unless asked for */
-	if (!p->dns_clients && bpf_program__set_autoload(s->progs.ct_dns_egress, false) != 0)
-		return -EINVAL;
 	if (!p->guard) {
 		struct guard_part g[5];
 		int i;
@@ -323,9 +321,6 @@ ct_monitor_open(struct ct_monitor **out, const struct ct_monitor_params *p)
 	    (r = attach_cgroup(s->progs.ct_sock_create, &s->links.ct_sock_create, cgfd)) != 0 ||
 	    (r = attach_cgroup(s->progs.ct_connect_unix, &s->links.ct_connect_unix, cgfd)) != 0 ||
 	    (r = attach_cgroup(s->progs.ct_sendmsg_unix, &s->links.ct_sendmsg_unix, cgfd)) != 0)
-		goto out;
-	if (p->dns_clients &&
-	    (r = attach_cgroup(s->progs.ct_dns_egress, &s->links.ct_dns_egress, cgfd)) != 0)
 		goto out;
 	m->rb = ring_buffer__new(bpf_map__fd(s->maps.events), rb_sample, m, NULL);
 	if (m->rb == NULL) {
@@ -527,12 +522,12 @@ ct_monitor_drop_name(int cause)
 
 int
 ct_monitor_dns_client(struct ct_monitor *m, int proto, uint16_t port, uint32_t *pid,
-    uint64_t *cookie)
+    uint32_t *tid, uint64_t *cookie)
 {
 	struct ct_mon_dns_key k;
 	struct ct_mon_dns_val v;
 
-	*pid = 0;
+	*pid = *tid = 0;
 	*cookie = 0;
 	memset(&k, 0, sizeof(k));
 	k.proto = (uint16_t)proto;
@@ -540,6 +535,7 @@ ct_monitor_dns_client(struct ct_monitor *m, int proto, uint16_t port, uint32_t *
 	if (bpf_map_lookup_elem(bpf_map__fd(m->skel->maps.dns_clients), &k, &v) != 0)
 		return ct_error(CT_ERR_NOTFOUND, "no DNS client on port %u", port);
 	*pid = v.pid;
+	*tid = v.tid;
 	*cookie = v.cookie;
 	return 0;
 }
@@ -553,7 +549,7 @@ ct_monitor_detach(struct ct_monitor *m)
 		&m->skel->links.ct_recvmsg4, &m->skel->links.ct_recvmsg6,
 		&m->skel->links.ct_sock_create, &m->skel->links.ct_fork,
 		&m->skel->links.ct_exec, &m->skel->links.ct_exit,
-		&m->skel->links.ct_sock_state, &m->skel->links.ct_dns_egress,
+		&m->skel->links.ct_sock_state,
 	};
 	size_t i;
 

@@ -63,7 +63,9 @@ int ct_monitor_fd(const struct ct_monitor *m);
 int ct_monitor_consume(struct ct_monitor *m);
 
 /*
- * Admit (family, addr, port) until expiry_us (wall clock, µs; 0: for the whole run).  addr
+ * Admit (family, addr, port) until expiry_us (µs on the monitor's wall clock, i.e.
+ * ct_monitor_wall_us() of a CLOCK_MONOTONIC time, so that a jump of the real wall clock moves
+ * no expiry; 0: for the whole run).  addr
  * is 4 or 16 bytes; an IPv4-mapped IPv6 address is stored as the IPv4 address.  port 0: any.
  */
 int ct_monitor_allow_addr(struct ct_monitor *m, int family, const void *addr, uint16_t port,
@@ -84,11 +86,11 @@ int ct_monitor_drops(struct ct_monitor *m, uint64_t out[CT_DROP_MAX]);
 
 /*
  * Which process sent DNS through the agent socket with local port `port` (proto IPPROTO_UDP
- * or IPPROTO_TCP): *pid and *cookie (the socket).  CT_ERR_NOTFOUND when not recorded
- * (dns_clients not asked for, or the entry was evicted).
+ * or IPPROTO_TCP): *pid, *tid and *cookie (the socket).  CT_ERR_NOTFOUND when not recorded
+ * (dns_clients not asked for, not noted yet, or the entry was evicted).
  */
 int ct_monitor_dns_client(struct ct_monitor *m, int proto, uint16_t port, uint32_t *pid,
-    uint64_t *cookie);
+    uint32_t *tid, uint64_t *cookie);
 
 /*
  * Stop observing: detach every program of the monitor but the guard, keeping the maps and

@@ -1043,6 +1043,21 @@ on_proc_event(struct ct_run *r, const struct ct_mon_proc *e, size_t len)
 	return rc;
 }
 
+/* A DNS event's asking process: its parent and executable, as the process table knows them. */
+static void
+dns_label(struct ct_run *r, json_t *ev)
+{
+	json_t *pid = json_object_get(ev, "pid");
+	struct proc_ent *e;
+
+	if (!json_is_integer(pid) ||
+	    (e = proc_find(r, (pid_t)json_integer_value(pid), 0)) == NULL)
+		return;
+	json_object_set_new(ev, "ppid", json_integer(e->ppid));
+	if (e->exe != NULL)
+		json_object_set_new(ev, "exe", jstr(e->exe));
+}
+
 /*
  * Sink the queued DNS events older than `before` (all when before is 0), but only those
  * queued before the current pump began (dq_limit): the BPF records of the same moment are
@@ -1060,6 +1075,7 @@ dns_flush(struct ct_run *r, int64_t before)
 		if (before != 0 && q->time_us > before)
 			break;
 		r->dq_head++;
+		dns_label(r, q->ev);
 		rc = sink_locked(r, q->ev, q->time_us, 0, 0);
 		q->ev = NULL;
 	}
@@ -1135,16 +1151,27 @@ on_dns_event(const struct ct_dns_event *dev, void *arg)
 	}
 	/* the ledger row: the name in names, verdict as the proxy decided */
 	json_object_set_new(ev, "names", json_pack("[s]", dev->qname));
-	if (r->mon != NULL && r->p.dns_clients) {
-		/* who asked: the monitor noted the client socket's port before it sent */
-		uint32_t cpid;
+	if (r->mon != NULL) {
+		/* who asked: the monitor noted the client socket's port as it sent */
+		uint32_t cpid, ctid;
 		uint64_t cookie;
+		int rc = ct_monitor_dns_client(r->mon, dev->proto, dev->client_port, &cpid,
+		    &ctid, &cookie);
 
-		if (ct_monitor_dns_client(r->mon, dev->proto, dev->client_port, &cpid,
-		    &cookie) == 0)
-			json_object_set_new(ev, "pid", json_integer(cpid));
-		else
+		if (rc == CT_ERR_NOTFOUND) {
+			/* a connected UDP socket is noted just after its send: a refusal at once
+			 * can overtake the note by microseconds */
 			ct_error_clear();
+			usleep(2000);
+			rc = ct_monitor_dns_client(r->mon, dev->proto, dev->client_port, &cpid,
+			    &ctid, &cookie);
+		}
+		if (rc == 0) {
+			json_object_set_new(ev, "pid", json_integer(cpid));
+			json_object_set_new(ev, "tid", json_integer(ctid));
+		} else {
+			ct_error_clear();
+		}
 	}
 	pthread_mutex_lock(&r->mu);
 	for (i = 0; i < dev->nanswers; i++) {
@@ -1700,7 +1727,7 @@ start_ebpf(struct ct_run *r)
 	mp.on_event = on_bpf_record;
 	mp.arg = r;
 	mp.exec_args = r->p.exec_args;
-	mp.dns_clients = r->p.dns_clients && r->px != NULL;
+	mp.dns_clients = r->px != NULL;
 	mp.guard = r->attach && r->p.enforce && r->p.guard;
 	if (r->px != NULL) {
 		uint16_t port = ct_dnsproxy_port(r->px);

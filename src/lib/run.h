@@ -107,7 +107,6 @@ struct ct_run_params {
 					 * namespace (and forwards from it); 0: ours */
 	int guard;			/* with enforce: the fail-closed guard (monitor.h) */
 	int exec_args;			/* exec events carry "argv" (the program's arguments) */
-	int dns_clients;		/* dns events carry the "pid" of the asking process */
 	int64_t timeout_us;		/* agent mode: after this long every process of the
 					 * agent's cgroup gets SIGTERM, and SIGKILL when
 					 * term_grace_us more have passed; exit status 124 */

@@ -139,6 +139,19 @@ t_is "both were redirected" \
     '["ipv4","192.0.2.53",53,true]
 ["ipv6","2001:db8::53",53,true]'
 
+# who asked: glibc's connected UDP (audit), refusals answered at once (byname), TCP, sendto
+t_is "every DNS event names the process that asked, its parent and its executable" \
+    "$(for n in audit byname dnstcp dnsudp; do
+	jq -s -c '[([.[] | select(.type=="dns") | .pid] | unique),
+	    ([.[] | select(.type=="connect" or .type=="sendmsg") | .pid] | unique),
+	    ([.[] | select(.type=="dns") | (.ppid > 0 and (.exe | test("python")) and .tid > 0)] | unique)]
+	    | [(.[0] == .[1]), (.[0] | length), .[2]]' "$T/$n.jsonl"
+    done)" \
+    '[true,1,[true]]
+[true,1,[true]]
+[true,1,[true]]
+[true,1,[true]]'
+
 # cloud metadata
 ct_run imds --enforce --allow imds.example --allow 169.254.0.0/16 -- $CLIENT \
     "tcp4:169.254.169.254:80" "tcp:imds.example:80" "udpc:169.254.169.254:80"
