@@ -199,7 +199,7 @@ cmd_ingest(int argc, char **argv)
 		"task principal (\"-task-\" in a session name, key id, principal or subject).\n"
 		"\n"
 		"With --from, the SQL of `credtrail query --engine clickhouse` runs on the server\n"
-		"(role chains are followed there, a query per hop) and only the matching records\n"
+		"(role chains are followed there, one query per hop) and only the matching records\n"
 		"are fetched and ingested: the JSON records as one set, the text lines (sshd) as\n"
 		"another, each like a file named after the URL and the selection.",
 		"Per file it prints the records read, the events new and already present, the\n"

@@ -2,10 +2,12 @@
  * clickhouse.c - ClickHouse's HTTP interface and the push-down ingest (clickhouse.h).
  *
  * Cost: the server scans the small key arrays of the table (PREWHERE: the raw records only of
- * the rows that match), and only matching rows cross the wire.  The role chain costs one
- * query over the same arrays per hop; the records are then fetched once, as RowBinary (a
- * length before each record, so a record may hold any byte), and split into the JSON records
- * and the text lines (sshd) the ingest reads as two buffers.
+ * the rows that match), and only matching rows cross the wire.  One query fetches the
+ * records of every key with the keys their calls issued; only when those include new ones
+ * (a role chain) does another query fetch the records of the new keys, leaving out the rows
+ * it has, so a task without a chain costs one scan.  Rows come as RowBinary (a length before
+ * each record, so a record may hold any byte) and are split into the JSON records and the
+ * text lines (sshd) the ingest reads as two buffers.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,39 +195,6 @@ table_opts(const struct ct_ch *ch, struct ct_query_opts *o, char **table)
 	return 0;
 }
 
-/* One round of the chain: the keys matching records issued; *added counts the new ones. */
-static int
-chain_round(const struct ct_ch *ch, struct ct_query_keys *k, const struct ct_query_opts *base,
-    size_t *added)
-{
-	struct ct_query_opts o = *base;
-	char *sql = NULL, *body = NULL, *p, *e, *nl;
-	size_t len = 0;
-	int r;
-
-	*added = 0;
-	o.issued_only = 1;
-	if ((r = ct_query_sql(k, &o, &sql)) != 0)
-		return r;
-	if ((r = ct_ch_exec(ch, sql, 0, &body, &len)) != 0)
-		goto out;
-	for (p = body, e = body + len; p < e; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(e - p))) == NULL)
-			nl = e;
-		*nl = '\0';
-		if (*p != '\0') {
-			if ((r = ct_query_keys_add(k, CT_QK_AKID, p)) < 0)
-				goto out;
-			*added += (size_t)r;
-		}
-	}
-	r = 0;
- out:
-	free(sql);
-	free(body);
-	return r;
-}
-
 /* LEB128 length of a RowBinary String; 0 and *n, or CT_ERR_FORMAT. */
 static int
 varint(const uint8_t *p, size_t avail, size_t *used, uint64_t *n)
@@ -244,88 +213,112 @@ varint(const uint8_t *p, size_t avail, size_t *used, uint64_t *n)
 	return ct_error(CT_ERR_FORMAT, "ClickHouse sent a truncated row");
 }
 
-/*
- * Split RowBinary rows of one String column into JSON records and text lines (sshd), each
- * set newline-separated; a text row is cut at its first newline (no log line has one).
- */
+/* One String of RowBinary at *off: *p and *n, the offset moved past it. */
 static int
-split_rows(const uint8_t *p, size_t len, struct ct_buf *json, struct ct_buf *lines)
+rb_string(const uint8_t *buf, size_t len, size_t *off, const uint8_t **p, size_t *n)
 {
-	size_t off = 0, used = 0, i;
-	uint64_t n = 0;
-	const uint8_t *row;
+	size_t used = 0;
+	uint64_t v = 0;
 	int r;
 
+	if ((r = varint(buf + *off, len - *off, &used, &v)) != 0)
+		return r;
+	*off += used;
+	if (v > len - *off)
+		return ct_error(CT_ERR_FORMAT, "ClickHouse sent a truncated row");
+	*p = buf + *off;
+	*n = (size_t)v;
+	*off += (size_t)v;
+	return 0;
+}
+
+/*
+ * Split RowBinary rows (raw String, issued Array(String)) into JSON records and text lines
+ * (sshd), each set newline-separated (a text row is cut at its first newline: no log line has
+ * one); every issued key not in `known` goes into `next`.
+ */
+static int
+split_rows(const uint8_t *buf, size_t len, struct ct_buf *json, struct ct_buf *lines,
+    const struct ct_query_keys *known, struct ct_query_keys *next)
+{
+	size_t off = 0, n = 0, kn = 0, used = 0, i, lo, hi, mid;
+	uint64_t count = 0, c;
+	const uint8_t *row = NULL, *kp = NULL;
+	char *key;
+	int r, cmp, found;
+
 	while (off < len) {
-		if ((r = varint(p + off, len - off, &used, &n)) != 0)
+		if ((r = rb_string(buf, len, &off, &row, &n)) != 0)
 			return r;
-		off += used;
-		if (n > len - off)
-			return ct_error(CT_ERR_FORMAT, "ClickHouse sent a truncated row");
-		row = p + off;
-		off += (size_t)n;
 		for (i = 0; i < n && (row[i] == ' ' || row[i] == '\t' || row[i] == '\r' ||
 		    row[i] == '\n'); i++)
 			;
 		if (i < n && (row[i] == '{' || row[i] == '[')) {
-			r = ct_buf_put(json, row, (size_t)n);
-			if (r == 0)
-				r = ct_buf_put_u8(json, '\n');
+			if ((r = ct_buf_put(json, row, n)) != 0 ||
+			    (r = ct_buf_put_u8(json, '\n')) != 0)
+				return r;
 		} else {
-			const uint8_t *nl = memchr(row, '\n', (size_t)n);
+			const uint8_t *nl = memchr(row, '\n', n);
 
-			r = ct_buf_put(lines, row, nl != NULL ? (size_t)(nl - row) : (size_t)n);
-			if (r == 0)
-				r = ct_buf_put_u8(lines, '\n');
+			if ((r = ct_buf_put(lines, row, nl != NULL ? (size_t)(nl - row) : n)) != 0 ||
+			    (r = ct_buf_put_u8(lines, '\n')) != 0)
+				return r;
 		}
-		if (r != 0)
+		if ((r = varint(buf + off, len - off, &used, &count)) != 0)
 			return r;
+		off += used;
+		for (c = 0; c < count; c++) {
+			if ((r = rb_string(buf, len, &off, &kp, &kn)) != 0)
+				return r;
+			if (kn == 0 || memchr(kp, '\0', kn) != NULL)
+				continue;
+			if ((key = strndup((const char *)kp, kn)) == NULL)
+				return ct_error(CT_ERR_NOMEM, "out of memory");
+			/* known already? (the access key ids are sorted) */
+			found = 0;
+			lo = 0;
+			hi = known->n[CT_QK_AKID];
+			while (lo < hi && !found) {
+				mid = lo + (hi - lo) / 2;
+				if ((cmp = strcmp(known->v[CT_QK_AKID][mid], key)) == 0)
+					found = 1;
+				else if (cmp < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			r = found ? 0 : ct_query_keys_add(next, CT_QK_AKID, key);
+			free(key);
+			if (r < 0)
+				return r;
+		}
 	}
 	return 0;
 }
 
-/* One query for the records; the JSON ones and the lines ingested as two buffers. */
+/* Move the access key ids of `from` into `to`. */
 static int
-fetch_ingest(struct ct_ingest *in, const struct ct_ch *ch, const struct ct_query_keys *k,
-    const struct ct_query_opts *base, const char *name, struct ct_ch_ingest_result *res)
+merge_akids(struct ct_query_keys *to, const struct ct_query_keys *from)
 {
-	struct ct_query_opts o = *base;
-	struct ct_buf json, lines;
-	char *sql = NULL, *body = NULL, *bname = NULL;
-	size_t len = 0;
+	size_t i;
 	int r;
 
-	ct_buf_init(&json, CT_CH_MAX_RESPONSE + 1);
-	ct_buf_init(&lines, CT_CH_MAX_RESPONSE + 1);
-	o.records = 1;
-	if ((r = ct_query_sql(k, &o, &sql)) != 0)
-		goto out;
-	if ((r = ct_ch_exec(ch, sql, 0, &body, &len)) != 0)
-		goto out;
-	res->fetched_bytes += len;
-	if ((r = split_rows((const uint8_t *)body, len, &json, &lines)) != 0)
-		goto out;
-	free(body);
-	body = NULL;
-	if (asprintf(&bname, "%s#json", name) < 0) {
-		bname = NULL;
-		r = ct_error(CT_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	if ((r = ct_ingest_buffer(in, bname, json.data, json.len, res->json)) != 0)
-		goto out;
-	free(bname);
-	if (asprintf(&bname, "%s#lines", name) < 0) {
-		bname = NULL;
-		r = ct_error(CT_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	r = ct_ingest_buffer(in, bname, lines.data, lines.len, res->lines);
- out:
-	ct_buf_release(&json);
-	ct_buf_release(&lines);
-	free(sql);
-	free(body);
+	for (i = 0; i < from->n[CT_QK_AKID]; i++)
+		if ((r = ct_query_keys_add(to, CT_QK_AKID, from->v[CT_QK_AKID][i])) < 0)
+			return r;
+	return 0;
+}
+
+static int
+ingest_set(struct ct_ingest *in, const char *name, const char *suffix, const struct ct_buf *b,
+    struct ct_ingest_stats *stats)
+{
+	char *bname = NULL;
+	int r;
+
+	if (asprintf(&bname, "%s#%s", name, suffix) < 0)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	r = ct_ingest_buffer(in, bname, b->data, b->len, stats);
 	free(bname);
 	return r;
 }
@@ -335,25 +328,61 @@ ct_ch_ingest(struct ct_ingest *in, const struct ct_ch *ch, struct ct_query_keys 
     int64_t since_us, int64_t until_us, const char *name, struct ct_ch_ingest_result *res)
 {
 	struct ct_query_opts o;
-	char *table = NULL;
-	size_t added;
-	int r;
+	struct ct_query_keys cur, next;
+	struct ct_buf json, lines;
+	char *table = NULL, *sql = NULL, *body = NULL;
+	size_t len = 0;
+	int r, first = 1;
 
 	res->rounds = 0;
 	res->issued = 0;
 	res->fetched_bytes = 0;
+	ct_query_keys_init(&cur);
+	ct_query_keys_init(&next);
+	ct_buf_init(&json, CT_CH_MAX_RESPONSE + 1);
+	ct_buf_init(&lines, CT_CH_MAX_RESPONSE + 1);
 	if ((r = table_opts(ch, &o, &table)) != 0)
-		return r;
+		goto out;
 	o.since_us = since_us;
 	o.until_us = until_us;
-	do {
-		if ((r = chain_round(ch, k, &o, &added)) != 0)
+	o.records = 1;
+	/*
+	 * Round 1 fetches the records of every key; each later round those of the keys the
+	 * previous round's records issued, leaving out the rows fetched already.
+	 */
+	for (;;) {
+		o.exclude = first ? NULL : k;
+		if ((r = ct_query_sql(first ? k : &cur, &o, &sql)) != 0 ||
+		    (r = ct_ch_exec(ch, sql, 0, &body, &len)) != 0)
 			goto out;
+		free(sql);
+		sql = NULL;
 		res->rounds++;
-		res->issued += added;
-	} while (added > 0 && res->rounds < CT_CH_CHAIN_ROUNDS);
-	r = fetch_ingest(in, ch, k, &o, name, res);
+		res->fetched_bytes += len;
+		if (!first && (r = merge_akids(k, &cur)) != 0)
+			goto out;
+		if ((r = split_rows((const uint8_t *)body, len, &json, &lines, k, &next)) != 0)
+			goto out;
+		free(body);
+		body = NULL;
+		first = 0;
+		ct_query_keys_release(&cur);
+		cur = next;
+		ct_query_keys_init(&next);
+		res->issued += cur.n[CT_QK_AKID];
+		if (cur.n[CT_QK_AKID] == 0 || res->rounds >= CT_CH_CHAIN_ROUNDS)
+			break;
+	}
+	if ((r = ingest_set(in, name, "json", &json, res->json)) != 0)
+		goto out;
+	r = ingest_set(in, name, "lines", &lines, res->lines);
  out:
+	ct_query_keys_release(&cur);
+	ct_query_keys_release(&next);
+	ct_buf_release(&json);
+	ct_buf_release(&lines);
 	free(table);
+	free(sql);
+	free(body);
 	return r;
 }

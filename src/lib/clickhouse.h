@@ -48,16 +48,17 @@ int ct_ch_init(const struct ct_ch *ch);
 struct ct_ch_ingest_result {
 	struct ct_ingest_stats *json;	/* JSON records (caller-provided) */
 	struct ct_ingest_stats *lines;	/* text lines (sshd) */
-	int rounds;			/* queries spent following role chains */
+	int rounds;			/* queries (one, and one per hop of a role chain) */
 	size_t issued;			/* keys learnt along them */
 	uint64_t fetched_bytes;
 };
 
 /*
- * Push-down ingest: follow role chains on the server (keys issued by matching records become
- * keys, up to CT_CH_CHAIN_ROUNDS rounds), then fetch the matching JSON records and text lines
- * and ingest each set as one buffer named "<name>#json" / "<name>#lines".  `k` grows by the
- * keys learnt.  since_us/until_us (0: unbounded) bound event_time.
+ * Push-down ingest: fetch the records that can carry a key of `k`, with the keys their calls
+ * issued; while those include new ones (a role chain), fetch the records of the new keys too
+ * (up to CT_CH_CHAIN_ROUNDS queries in all).  Then ingest the JSON records and the text lines
+ * as two buffers named "<name>#json" / "<name>#lines".  `k` grows by the keys learnt.
+ * since_us/until_us (0: unbounded) bound event_time.
  */
 int ct_ch_ingest(struct ct_ingest *in, const struct ct_ch *ch, struct ct_query_keys *k,
     int64_t since_us, int64_t until_us, const char *name, struct ct_ch_ingest_result *res);

@@ -465,13 +465,15 @@ static const enum ct_qkey ch_key_kinds[] = {
 };
 #define NCH_KEY_KINDS (sizeof(ch_key_kinds) / sizeof(ch_key_kinds[0]))
 
+/* "(key OR key ...)": the rows that can carry a key of k. */
 static void
-ch_filter(struct sql *q, const struct ct_query_keys *k, const struct ct_query_opts *o)
+ch_keys_or(struct sql *q, const struct ct_query_keys *k)
 {
 	struct ct_query_keys all;
 	size_t i, j, ntok;
 	const char *sp;
 	char *serial;
+	int sub;
 
 	ct_query_keys_init(&all);
 	for (i = 0; i < NCH_KEY_KINDS && q->r == 0; i++)
@@ -479,7 +481,8 @@ ch_filter(struct sql *q, const struct ct_query_keys *k, const struct ct_query_op
 			if ((q->r = ct_query_keys_add(&all, CT_QK_PRINCIPAL,
 			    k->v[ch_key_kinds[i]][j])) > 0)
 				q->r = 0;
-	put(q, "PREWHERE (");
+	put(q, "(");
+	sub = q->nterms;
 	q->nterms = 0;
 	ntok = count_keep(all.v[CT_QK_PRINCIPAL], all.n[CT_QK_PRINCIPAL], is_plain);
 	if (ntok > 0) {
@@ -538,11 +541,7 @@ ch_filter(struct sql *q, const struct ct_query_keys *k, const struct ct_query_op
 		put(q, "])");
 	}
 	put(q, ")");
-	if (o->since_us > 0)
-		put(q, "\n  AND event_time >= toDateTime(%lld)", (long long)(o->since_us / 1000000));
-	if (o->until_us > 0)
-		put(q, "\n  AND event_time < toDateTime(%lld)",
-		    (long long)((o->until_us + 999999) / 1000000));
+	q->nterms = sub;
 	ct_query_keys_release(&all);
 }
 
@@ -554,18 +553,19 @@ ch_sql(struct sql *q, const struct ct_query_keys *k, const struct ct_query_opts 
 	if ((q->r = ct_query_split_table(o->table != NULL ? o->table : "credtrail.events",
 	    "credtrail", &db, &tb)) != 0)
 		return;
-	if (o->issued_only)
-		put(q, "SELECT DISTINCT arrayJoin(issued) AS key\nFROM %s.%s\n", db, tb);
-	else
-		put(q, "SELECT raw\nFROM %s.%s\n", db, tb);
-	ch_filter(q, k, o);
-	if (o->issued_only)
-		put(q, "\nORDER BY key");
-	else
-		put(q, "\nORDER BY source, event_time, raw");
-	if (o->issued_only)
-		put(q, "\nFORMAT TabSeparatedRaw");
-	else if (o->records)
+	put(q, "SELECT raw%s\nFROM %s.%s\nPREWHERE ", o->records ? ", issued" : "", db, tb);
+	ch_keys_or(q, k);
+	if (o->exclude != NULL && ct_query_keys_count(o->exclude) > 0) {
+		put(q, "\n  AND NOT ");
+		ch_keys_or(q, o->exclude);
+	}
+	if (o->since_us > 0)
+		put(q, "\n  AND event_time >= toDateTime(%lld)", (long long)(o->since_us / 1000000));
+	if (o->until_us > 0)
+		put(q, "\n  AND event_time < toDateTime(%lld)",
+		    (long long)((o->until_us + 999999) / 1000000));
+	put(q, "\nORDER BY source, event_time, raw");
+	if (o->records)
 		put(q, "\nFORMAT RowBinary");
 	put(q, "\n");
 	free(db);

@@ -84,10 +84,13 @@ struct ct_query_opts {
 	 */
 	const char *table;
 	int64_t since_us, until_us;	/* 0: unbounded */
-	/* ClickHouse only: select just the issued keys (a role chain's next links). */
-	int issued_only;
-	/* ClickHouse only: the records as RowBinary (for ingest), not the printed query. */
+	/*
+	 * ClickHouse only: the records and the keys their calls issued (the next links of a
+	 * role chain) as RowBinary, for ingest; not the printed query.
+	 */
 	int records;
+	/* ClickHouse only: leave out the rows that can carry one of these keys (fetched before). */
+	const struct ct_query_keys *exclude;
 };
 
 /*
