@@ -183,8 +183,8 @@ cmd_ingest(int argc, char **argv)
 	};
 	const struct cmd_help help = {
 		"credtrail ingest [--format FORMAT] [--all] [--json] PATH...\n"
-		"credtrail ingest --from clickhouse://HOST:PORT/DB/TABLE (--task ID | --class CLASS)\n"
-		"                 [--since TIME] [--until TIME] [--json]",
+		"       credtrail ingest --from clickhouse://HOST:PORT/DB/TABLE\n"
+		"                 (--task ID | --class CLASS) [--since TIME] [--until TIME] [--json]",
 		"Read provider audit logs into the store as normalised events: AWS CloudTrail\n"
 		"(trail files, JSON lines, arrays, lookup-events output, Lake/Athena exports),\n"
 		"GCP audit LogEntry, Vault/OpenBao audit devices, sshd logs (syslog, sshd -E,\n"

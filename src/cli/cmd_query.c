@@ -42,8 +42,7 @@ cmd_query(int argc, char **argv)
 		  "events at or after TIME (YYYY-MM-DD or RFC 3339)" },
 		{ OPT_STRING, 0, "until", &until, "TIME", "events before TIME" },
 		{ OPT_STRING, 0, "table", &table, "NAME",
-		  "ClickHouse DB.TABLE (default credtrail.events), Athena [DB.]TABLE (default"
-		  " cloudtrail_logs), BigQuery PROJECT.DATASET of the log sink (required)" },
+		  "DB.TABLE (clickhouse), [DB.]TABLE (athena), PROJECT.DATASET (bigquery)" },
 		OPT_END_()
 	};
 	const struct cmd_help help = {
@@ -60,7 +59,10 @@ cmd_query(int argc, char **argv)
 		"  clickhouse  the raw-record table `credtrail clickhouse init` creates (join keys\n"
 		"              looked up in its key arrays, role chains followed by ingest --from)\n"
 		"  athena      AWS's documented CloudTrail table, with sessioncontext.sourceidentity\n"
-		"  bigquery    the cloudaudit_googleapis_com_* tables a Cloud Logging sink writes",
+		"  bigquery    the cloudaudit_googleapis_com_* tables a Cloud Logging sink writes\n"
+		"\n"
+		"--table defaults to credtrail.events (clickhouse) and cloudtrail_logs (athena);\n"
+		"bigquery needs the PROJECT.DATASET its log sink writes to.",
 		"Every query is a superset of what a report needs: ingest keeps only the events of\n"
 		"known credentials.  Literals are quoted for the dialect, so no key can end one.\n"
 		"Exit status: 0 with the SQL on stdout, 1 when the task is unknown or none of its\n"
