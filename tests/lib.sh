@@ -75,8 +75,54 @@ t_done() {
 	exit $?
 }
 
-# sqlite3 on the test ledger
-t_sql() { sqlite3 -batch -noheader "$CREDTRAIL_DB" "$1"; }
+# SQL on the test ledger (sqlite3, or psql for a PostgreSQL one): rows one a line, columns
+# separated by '|', NULL empty.  Use SQL both accept (see src/lib/db.h).
+t_sql() {
+	case "$CREDTRAIL_DB" in
+	postgres://* | postgresql://*)
+		psql -X -q -At -F'|' -v ON_ERROR_STOP=1 "$CREDTRAIL_DB" -c "$1" ;;
+	*)	sqlite3 -batch -noheader "$CREDTRAIL_DB" "$1" ;;
+	esac
+}
+
+# t_store_dump: every byte the test's ledger holds (its SQLite files, or pg_dump's text)
+t_store_dump() {
+	if t_on_pg; then pg_dump --no-owner "$CREDTRAIL_DB"; else cat "$CREDTRAIL_DB"*; fi
+}
+
+# t_on_pg: the test's ledger is a PostgreSQL database (checks of a SQLite file skip then)
+t_on_pg() { case "$CREDTRAIL_DB" in postgres://* | postgresql://*) return 0 ;; esac; return 1; }
+
+# With CT_TEST_PG=postgres://USER:PASS@HOST:PORT (a server t13xx started, see t_pg_start) the
+# test's ledger is a fresh database on that server instead of $T/ledger.db, dropped at exit.
+if [ -n "${CT_TEST_PG:-}" ]; then
+	_t_pgdb=ct_$$_$RANDOM
+	psql -X -q "$CT_TEST_PG/postgres" -c "CREATE DATABASE $_t_pgdb" >/dev/null ||
+	    { echo "Bail out! cannot create a database on $CT_TEST_PG"; exit 1; }
+	export CREDTRAIL_DB=$CT_TEST_PG/$_t_pgdb
+	t_atexit "psql -X -q '$CT_TEST_PG/postgres' -c 'DROP DATABASE IF EXISTS $_t_pgdb WITH (FORCE)' >/dev/null 2>&1"
+fi
+
+# t_pg_start: a PostgreSQL server of the test's own (Debian's postgresql 15, run as the postgres
+# user: data and socket under $T/pg, 127.0.0.1 on a free port, password auth over TCP), stopped
+# at exit.  Sets T_PG=postgres://credtrail:PASS@127.0.0.1:PORT (append /DBNAME), T_PG_PASS.
+# Returns 1 when PostgreSQL is not installed or we are not root.
+t_pg_start() {
+	local bin=/usr/lib/postgresql/15/bin d=$T/pg port pw
+	[ -x "$bin/pg_ctl" ] && [ "$(id -u)" = 0 ] || return 1
+	pw=pw$RANDOM$RANDOM$RANDOM
+	mkdir -p "$d" && chown postgres: "$d" && chmod 700 "$d" || return 1
+	printf '%s\n' "$pw" >"$d/pwfile" && chown postgres: "$d/pwfile" || return 1
+	runuser -u postgres -- "$bin/initdb" -D "$d/data" -U credtrail --pwfile="$d/pwfile" \
+	    --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --no-sync >"$d/initdb.log" 2>&1 ||
+	    return 1
+	port=$(t_free_port)
+	runuser -u postgres -- "$bin/pg_ctl" -D "$d/data" -l "$d/server.log" -w -t 60 -o \
+	    "-c listen_addresses=127.0.0.1 -p $port -k $d -c fsync=off -c full_page_writes=off" \
+	    start >/dev/null || return 1
+	t_atexit "runuser -u postgres -- '$bin/pg_ctl' -D '$d/data' -m immediate -w stop >/dev/null 2>&1"
+	T_PG=postgres://credtrail:$pw@127.0.0.1:$port T_PG_PASS=$pw
+}
 
 # A free TCP port on loopback.
 t_free_port() {

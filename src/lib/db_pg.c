@@ -435,6 +435,7 @@ pg_step(struct ct_stmt *x)
 	struct pg_conn *pc = PC(x->st);
 	PGresult *res;
 	const char *state;
+	int rc;
 
 	if (s->res != NULL) {
 		if (s->row + 1 < s->nrows) {
@@ -480,12 +481,14 @@ pg_step(struct ct_stmt *x)
 	default:
 		set_res_err(pc, res);
 		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		PQclear(res);
 		if (state != NULL && strcmp(state, "23505") == 0)
-			return CT_DB_UNIQUE;
-		if (state != NULL && strcmp(state, "23503") == 0)
-			return CT_DB_FOREIGN;
-		return CT_ERR_DB;
+			rc = CT_DB_UNIQUE;
+		else if (state != NULL && strcmp(state, "23503") == 0)
+			rc = CT_DB_FOREIGN;
+		else
+			rc = CT_ERR_DB;
+		PQclear(res);
+		return rc;
 	}
 }
 

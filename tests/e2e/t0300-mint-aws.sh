@@ -69,8 +69,9 @@ secret=$(jq -r .SecretAccessKey <<<"$out") token=$(jq -r .SessionToken <<<"$out"
 t_like "the output holds the session's secret key and token" "$secret:${#token}" '^[A-Za-z0-9+/]{40}:[0-9]{3}$'
 
 row=$(t_sql "select task_id, kind, principal, access_key_id, session_name, source_identity,
-    role_arn, assumed_role_arn, strftime('%Y-%m-%dT%H:%M:%SZ', expires_us / 1000000, 'unixepoch'),
-    scope_sha256 from credentials")
+    role_arn, assumed_role_arn, expires_us / 1000000, scope_sha256 from credentials")
+exp=$(cut -d'|' -f9 <<<"$row")
+row=${row/|$exp|/|$(date -u -d "@$exp" +%Y-%m-%dT%H:%M:%SZ)|}
 t_is "the ledger row holds STS's join keys, the role and the expiry" "$row" \
     "$task|aws|$session|$(jq -r .AccessKeyId <<<"$ans")|$session|$session|$ROLE|$(jq -r .Arn <<<"$ans")|$(jq -r .Expiration <<<"$ans")|$(printf '%s' "$(jq -c . "$T/policy.json")" | sha256sum | cut -c1-64)"
 t_is "the ledger's scope is exactly the policy STS received" \
@@ -80,7 +81,7 @@ t_is "the ledger extra records action, region and packed policy size" \
     "[\"AssumeRole\",\"eu-west-1\",true,\"$EP\"]"
 sync
 t_is "neither the secret key nor the session token is anywhere in the ledger files" \
-    "$(cat "$CREDTRAIL_DB"* | grep -c -F -e "$secret" -e "$token")" 0
+    "$(t_store_dump | grep -c -F -e "$secret" -e "$token")" 0
 
 # ---- a task without a class, no policy, default ttl, profile credentials ----
 cat >"$AWS_SHARED_CREDENTIALS_FILE" <<EOF
@@ -101,7 +102,7 @@ t_is "--profile takes the source keys from the shared credentials file" \
     "$(last '[.signature_ok, .access_key_id]')" "[true,\"$SRC_AKID\"]"
 t_is "a task without a class gets only the task-id tag" "$(last .tags)" "{\"ironclaw:task-id\":\"$plain\"}"
 t_is "without --policy no Policy is sent and the ledger scope is empty" \
-    "$(last .Policy)|$(t_sql "select scope is null from credentials where task_id = '$plain'")" "null|1"
+    "$(last .Policy)|$(t_sql "select count(*) from credentials where task_id = '$plain' and scope is null")" "null|1"
 t_is "the default lifetime is 15 minutes" "$(lastr .DurationSeconds)" 900
 t_is "the region comes from the profile's config" \
     "$(t_sql "select extra from credentials where task_id = '$plain'" | jq -r .region)" ap-southeast-2
@@ -163,7 +164,7 @@ t_like "its RoleSessionName is the task principal" "$wsession" "^ironclaw-task-$
 t_is "the token STS got is the task's JWT" "$(last '[.token_claims.ironclaw_task_id, .token_claims.aud]')" \
     "[\"$task\",\"sts.amazonaws.com\"]"
 t_is "the ledger row's join keys are STS's answer (no source identity from this token)" \
-    "$(t_sql "select access_key_id, session_name, ifnull(source_identity, 'NULL'), assumed_role_arn from credentials order by id desc limit 1")" \
+    "$(t_sql "select access_key_id, session_name, coalesce(source_identity, 'NULL'), assumed_role_arn from credentials order by id desc limit 1")" \
     "$(lastr '.answer.AccessKeyId')|$wsession|NULL|$(lastr .answer.Arn)"
 t_is "the ledger extra names the action and the token's subject" \
     "$(t_sql 'select extra from credentials order by id desc limit 1' | jq -c '[.action, (.web_identity_subject | startswith("ironclaw-task-"))]')" \

@@ -97,13 +97,13 @@ t_is "and the run's counters" \
 t_like "the text summary on stderr names the destination" "$(cat "$T/rec.err")" \
     "route53\.amazonaws\.com +port $PORT +1 let through, 0 denied"
 t_is "the ledger holds the finished run" \
-    "$(t_sql "select task_id, class, backend, mode, exit_status, complete, user, events_path = '$T/rec.jsonl', end_us >= start_us from runs where id = '$RUN'")" \
+    "$(t_sql "select task_id, class, backend, mode, exit_status, complete, \"user\", case when events_path = '$T/rec.jsonl' then 1 else 0 end, case when end_us >= start_us then 1 else 0 end from runs where id = '$RUN'")" \
     "$TASK|dns-check|ebpf|audit|0|1|nobody|1|1"
 t_is "and one net_events row per network event of the log" \
     "$(t_sql "select count(*) from net_events where run_id = '$RUN'")" \
     "$(jq -s '[.[] | select(.type=="connect" or .type=="sendmsg" or .type=="close" or .type=="dns" or .type=="sock_create")] | length' "$T/rec.jsonl")"
 t_is "the connection row has its name, bytes and times" \
-    "$(t_sql "select type, proto, dst, dport, names, verdict, bytes_sent, bytes_recv, close_us > open_us from net_events where run_id = '$RUN' and dport = $PORT order by time_us")" \
+    "$(t_sql "select type, proto, dst, dport, names, verdict, bytes_sent, bytes_recv, case when close_us > open_us then 1 when close_us <= open_us then 0 end from net_events where run_id = '$RUN' and dport = $PORT order by time_us")" \
     "connect|tcp|127.0.0.2|$PORT|[\"route53.amazonaws.com\"]|audit|||
 close|tcp|127.0.0.2|$PORT|[\"route53.amazonaws.com\"]|audit|5|3|1"
 t_like "credtrail verify accepts the run's signed log and attestation" \
