@@ -389,7 +389,7 @@ sleep_ms(int ms)
 int
 ct_cgroup_kill(const struct ct_cgroup *cg, int timeout_ms)
 {
-	int64_t deadline = ct_now_us() + (int64_t)timeout_ms * 1000;
+	int64_t deadline = ct_mono_us() + (int64_t)timeout_ms * 1000;
 	int fd, populated, have_kill = 0, r;
 
 	if ((fd = openat(cg->dirfd, "cgroup.kill", O_WRONLY | O_CLOEXEC)) >= 0) {
@@ -412,7 +412,7 @@ ct_cgroup_kill(const struct ct_cgroup *cg, int timeout_ms)
 				kill(pids[i], SIGKILL);
 			free(pids);
 		}
-		if (ct_now_us() > deadline)
+		if (ct_mono_us() > deadline)
 			return ct_error(CT_ERR_LIMIT, "processes are left in '%s' after %d ms",
 			    cg->path, timeout_ms);
 		sleep_ms(5);

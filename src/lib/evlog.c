@@ -45,7 +45,8 @@ struct ct_evlog {
 	struct ct_merkle tree;
 	uint64_t cp_size;		/* tree size at the last checkpoint */
 	int64_t cp_us;			/* when it was written (creation time at first) */
-	int64_t sync_us;		/* the last fdatasync */
+	int64_t cp_time_us;		/* its time line: never before the one before */
+	int64_t sync_us;		/* the last fdatasync (ct_mono_us()) */
 	struct ct_buf out;		/* lines not yet written */
 	struct ct_buf line;		/* scratch for one canonical dump */
 	int err;			/* sticky: once writing failed the log is broken */
@@ -201,7 +202,8 @@ checkpoint(struct ct_evlog *l, int64_t now_us, json_t *final)
 
 	ct_buf_init(&body, CT_EVLOG_MAX_LINE / 2);
 	ct_merkle_root(&l->tree, root);
-	ct_time_fmt(now_us, 1, ts, sizeof(ts));
+	/* never older than the one before (verify refuses that): a clock set back holds it */
+	ct_time_fmt(now_us < l->cp_time_us ? l->cp_time_us : now_us, 1, ts, sizeof(ts));
 	if ((r = ct_b64_encode(root, sizeof(root), &b64)) != 0 ||
 	    (r = ct_buf_putf(&body, "%s\n%" PRIu64 "\n%s\ntime %s\n", l->origin, l->tree.size,
 	    b64, ts)) != 0)
@@ -232,15 +234,17 @@ checkpoint(struct ct_evlog *l, int64_t now_us, json_t *final)
 	if ((r = canonical_put(&l->out, o)) != 0 || (r = ct_buf_put_u8(&l->out, '\n')) != 0 ||
 	    (r = flush(l)) != 0)
 		goto out;
-	if (final != NULL || now_us - l->sync_us >= SYNC_EVERY_US) {
+	if (final != NULL || ct_mono_us() - l->sync_us >= SYNC_EVERY_US) {
 		if (fdatasync(l->fd) != 0 && errno != EINVAL) {
 			r = ct_error(CT_ERR_SYSTEM, "cannot sync event log '%s'", l->path);
 			goto out;
 		}
-		l->sync_us = now_us;
+		l->sync_us = ct_mono_us();
 	}
 	l->cp_size = l->tree.size;
 	l->cp_us = now_us;
+	if (now_us > l->cp_time_us)
+		l->cp_time_us = now_us;
 	r = 0;
  out:
 	json_decref(o);
@@ -381,6 +385,9 @@ ct_evlog_tick(struct ct_evlog *l, int64_t now_us)
 
 	if ((r = usable(l)) != 0)
 		return r;
+	/* the clock was set back: count the interval from now, or checkpoints stop for as long */
+	if (now_us < l->cp_us)
+		l->cp_us = now_us;
 	if (l->tree.size > l->cp_size && now_us - l->cp_us >= l->interval_us)
 		return checkpoint(l, now_us, NULL);
 	if ((r = flush(l)) != 0)

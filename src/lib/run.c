@@ -137,6 +137,8 @@ struct ct_run {
 	char exec_what[64];
 	int64_t start_us;
 	int64_t end_us;
+	int64_t start_mono_us;		/* ct_mono_us(): durations and timeouts */
+	int64_t end_mono_us;
 	int started;
 	int finished;
 
@@ -420,7 +422,7 @@ db_insert_for(struct ct_run *r, const char *run_id, json_t *ev, int64_t time_us,
 		if ((rc = ct_store_begin(r->p.store)) != 0)
 			return rc;
 		r->in_tx = 1;
-		r->tx_start_us = ct_now_us();
+		r->tx_start_us = ct_mono_us();
 	}
 	ct_stmt_reset(s);
 	ct_stmt_clear_bindings(s);
@@ -1264,14 +1266,16 @@ on_dns_admit(int family, const uint8_t *addr, uint16_t port, uint32_t ttl, const
 	int rc;
 
 	if (r->mon != NULL) {
+		/* TTL from now on the monitor's clock, not the wall clock: a jump moves no expiry */
 		rc = ct_monitor_allow_addr(r->mon, family, addr, port,
-		    ct_now_us() + (int64_t)ttl * 1000000);
+		    ct_monitor_wall_us(r->mon, (uint64_t)ct_mono_us() * 1000) +
+		    (int64_t)ttl * 1000000);
 		/* audit mode only uses the map to flag what enforce would refuse */
 		return r->p.enforce ? rc : 0;
 	}
 	if (r->sm != NULL)
 		return ct_seccomp_mon_allow_addr(r->sm, family, addr, port,
-		    ct_now_us() + (int64_t)ttl * 1000000) != 0 && r->p.enforce ? -1 : 0;
+		    ct_mono_us() + (int64_t)ttl * 1000000) != 0 && r->p.enforce ? -1 : 0;
 	return 0;
 }
 
@@ -2351,6 +2355,7 @@ ct_run_start(struct ct_run **out, const struct ct_run_params *p)
 		r->weakness = ct_seccomp_mon_weakness();
 	}
 	r->start_us = ct_now_us();
+	r->start_mono_us = ct_mono_us();
 	if ((rc = db_begin_run(r)) != 0)
 		goto out;
 	if (r->attach) {
@@ -2455,20 +2460,20 @@ pump(struct ct_run *r, int timeout_ms)
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
 	}
-	if (r->mon != NULL && ct_now_us() - r->expired_us > EXPIRE_EVERY_US) {
+	if (r->mon != NULL && ct_mono_us() - r->expired_us > EXPIRE_EVERY_US) {
 		/*
 		 * Racy by a few microseconds: an admission the proxy renews between our read
 		 * and our delete is lost, and the agent's next connect to it refused (fail
 		 * closed); a new query for the name admits it again.
 		 */
 		ct_monitor_expire(r->mon);
-		r->expired_us = ct_now_us();
+		r->expired_us = ct_mono_us();
 	}
 	pthread_mutex_lock(&r->mu);
 	rc = r->sink_err;
 	if (rc == 0 && r->log != NULL)
 		rc = ct_evlog_tick(r->log, ct_now_us());
-	if (rc == 0 && r->in_tx && ct_now_us() - r->tx_start_us >= DB_BATCH_US)
+	if (rc == 0 && r->in_tx && ct_mono_us() - r->tx_start_us >= DB_BATCH_US)
 		rc = db_flush(r);
 	pthread_mutex_unlock(&r->mu);
 	return rc;
@@ -2600,15 +2605,15 @@ signal_all(struct ct_run *r, int sig)
 static int
 check_timeout(struct ct_run *r)
 {
-	int64_t now = ct_now_us();
+	int64_t now = ct_now_us(), mono = ct_mono_us();
 	json_t *ev;
 	char ts[40];
 
 	if (r->p.timeout_us <= 0 || r->waited)
 		return 0;
-	if (!r->timed_out && now - r->start_us >= r->p.timeout_us) {
+	if (!r->timed_out && mono - r->start_mono_us >= r->p.timeout_us) {
 		r->timed_out = 1;
-		r->term_until_us = now + (r->p.term_grace_us > 0 ? r->p.term_grace_us : 0);
+		r->term_until_us = mono + (r->p.term_grace_us > 0 ? r->p.term_grace_us : 0);
 		ct_time_fmt(now, 1, ts, sizeof(ts));
 		ev = json_pack("{s:s, s:s, s:I, s:I}", "time", ts, "type", "timeout",
 		    "timeout_us", (json_int_t)r->p.timeout_us, "grace_us",
@@ -2616,7 +2621,7 @@ check_timeout(struct ct_run *r)
 		signal_all(r, SIGTERM);
 		return sink(r, ev, now, 0, 0);
 	}
-	if (r->timed_out && !r->hard_killed && now >= r->term_until_us) {
+	if (r->timed_out && !r->hard_killed && mono >= r->term_until_us) {
 		r->hard_killed = 1;
 		signal_all(r, SIGKILL);
 	}
@@ -2660,9 +2665,9 @@ ct_run_wait(struct ct_run *r)
 			goto fail;
 	}
 	/* TCP closes come after the processes are gone (FIN handshakes): wait a little */
-	deadline = ct_now_us() + CLOSE_GRACE_US;
+	deadline = ct_mono_us() + CLOSE_GRACE_US;
 	while (r->mon != NULL && ct_monitor_open_connections(r->mon) > 0 &&
-	    ct_now_us() < deadline)
+	    ct_mono_us() < deadline)
 		if ((rc = pump(r, 10)) != 0)
 			goto fail;
 	if (r->attach && r->mon != NULL) {
@@ -2690,6 +2695,7 @@ ct_run_wait(struct ct_run *r)
 	    (rc = r->p.hooks->before_end(r->p.hook_arg, r)) != 0)
 		goto fail;
 	r->end_us = ct_now_us();
+	r->end_mono_us = ct_mono_us();
 	if (r->have_cg && !r->attach)
 		ct_cgroup_populated(&r->cg, &populated);
 	/* attach mode: the cgroup lives on; the record covers the watch, and it is whole */
@@ -2872,7 +2878,7 @@ ct_run_summary(struct ct_run *r, json_t **out)
 	    "mode", r->p.enforce ? "enforce" : "audit", "weakness", r->weakness,
 	    "fallback_reason", r->fallback_reason,
 	    "start", st, "end", en, "duration_us",
-	    (json_int_t)((r->end_us != 0 ? r->end_us : ct_now_us()) - r->start_us),
+	    (json_int_t)((r->end_us != 0 ? r->end_mono_us : ct_mono_us()) - r->start_mono_us),
 	    "exit_status", ct_run_exit_status(r), "destinations", dests,
 	    "denials", "count", (json_int_t)r->ndenials, "events", r->denials,
 	    "dns", "queries", (json_int_t)r->ndns, "denied", (json_int_t)r->ndns_denied,

@@ -293,7 +293,7 @@ ct_seccomp_mon_allow_addr(struct ct_seccomp_mon *m, int family, const void *addr
 static int
 admitted(const struct ct_seccomp_mon *m, int family, const uint8_t *addr, uint16_t port)
 {
-	int64_t now = ct_now_us();
+	int64_t now = ct_mono_us();	/* expiry_us is on the monotonic clock */
 	size_t i;
 
 	for (i = 0; i < m->nadmit; i++) {

@@ -71,7 +71,7 @@ int ct_seccomp_mon_fd(const struct ct_seccomp_mon *m);
 /* Answer one notification. */
 int ct_seccomp_mon_handle(struct ct_seccomp_mon *m);
 
-/* Admit an address (as the DNS proxy would), until expiry_us (0: for the run). */
+/* Admit an address (as the DNS proxy would), until expiry_us (ct_mono_us(); 0: for the run). */
 int ct_seccomp_mon_allow_addr(struct ct_seccomp_mon *m, int family, const void *addr,
     uint16_t port, int64_t expiry_us);
 
