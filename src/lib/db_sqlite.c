@@ -39,7 +39,8 @@ sq_exec(struct ct_store *st, const char *sql)
 	int r;
 
 	if (sqlite3_exec(DB(st), sql, NULL, NULL, &msg) != SQLITE_OK) {
-		r = ct_error(CT_ERR_DB, "store: %s", msg != NULL ? msg : "unknown error");
+		r = ct_error(CT_ERR_DB, "store '%s': %s", st->display,
+		    msg != NULL ? msg : "unknown error");
 		sqlite3_free(msg);
 		return r;
 	}

@@ -44,7 +44,8 @@ ct_store_default_path(const char *explicit, char **out)
 int
 (ct_store_error)(struct ct_store *st, const char *what)
 {
-	return ct_error(CT_ERR_DB, "%s: %s", what, st->ops->errmsg(st));
+	/* the store is named: a full disk or a bad file must say which */
+	return ct_error(CT_ERR_DB, "%s: store '%s': %s", what, st->display, st->ops->errmsg(st));
 }
 
 int

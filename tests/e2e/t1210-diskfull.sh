@@ -42,8 +42,9 @@ trail "$T/first.jsonl" 20 0
 trail "$T/big.jsonl" 3000 100
 t_ok "a first small ingest fits" $CT ingest "$T/first.jsonl"
 BEFORE=$(t_sql "select count(*) || ' ' || group_concat(event_id) from (select event_id from provider_events order by event_id)")
-t_err "an ingest that fills the disk fails with one line: the disk is full" 1 \
-    "database or disk is full" $CT ingest "$T/big.jsonl"
+t_err "an ingest that fills the disk fails with one line naming the file and the store: the disk is full" 1 \
+    "^credtrail ingest: $T/big.jsonl: store '$T/small/ledger.db': database or disk is full" \
+    $CT ingest "$T/big.jsonl"
 t_is "the ledger passes integrity_check" "$(t_sql 'pragma integrity_check')" ok
 t_is "the earlier events are intact and the failed file added nothing" \
     "$(t_sql "select count(*) || ' ' || group_concat(event_id) from (select event_id from provider_events order by event_id)")" \
