@@ -154,6 +154,29 @@ t_is "the end event says the proxy was lost and the evidence is incomplete" \
     "[false,true]"
 t_like "the summary says so too" "$(cat "$T/killed.err")" 'evidence: INCOMPLETE'
 
+# ---- the same in audit mode: the agent goes on, but later connections have no names ----
+ct_run audk --allow "*.amazonaws.com:$P1" -- \
+    sh -c "$CLIENT tcp:route53.amazonaws.com:$P1; while [ ! -e $T/go-audk ]; do sleep 0.05; done;
+    $CLIENT dnsudp:127.0.0.1:sts.amazonaws.com tcp4:127.0.0.4:$P1" &
+runner=$!
+set -- $(proxy_child "$T/audk.jsonl")
+child=${1:-none}
+wait_line audk 1
+kill -9 "$child"
+touch "$T/go-audk"
+wait "$runner"
+t_is "audit mode, child killed: the query goes unanswered, the connect goes through" \
+    "$(cat "$T/audk.out")" "ok
+TimeoutError
+ok"
+t_is "audit mode: the death is recorded with what it costs the evidence" \
+    "$(jq -c 'select(.type=="privsep") | [.event, .effect]' "$T/audk.jsonl")" \
+    '["proxy_exit","names of later connections are not recorded"]'
+t_is "audit mode: the later connect is recorded, without a name, and the evidence is incomplete" \
+    "$(net_events audk | grep 127.0.0.4) $(jq -c 'select(.type=="end") |
+    [.complete, .dns_proxy_lost]' "$T/audk.jsonl")" \
+    "[\"connect\",\"tcp\",\"ipv4\",\"127.0.0.4\",$P1,[],true,\"audit\"] [false,true]"
+
 # ---- credtrail exec and dns-proxy --privsep start the proxy the same way ----
 mkdir -p "$T/ev"
 $CT exec --events-dir "$T/ev" --upstream-dns "127.0.0.1:$DNSPORT" 30 "n-privsep-$$" \
