@@ -105,6 +105,16 @@ void strlist_free(struct strlist *l);
 /* Fill an empty list with n borrowed strings (the config file's defaults); 0 or CT_ERR_NOMEM. */
 int cli_default_list(struct strlist *l, const char *const *v, size_t n);
 
+struct ct_netpolicy;
+/*
+ * The allow rules of run, watch and exec: every --allow RULE, then the --policy FILE's global
+ * rules and the section of the task's class.  *out stays NULL when there are neither (no
+ * allowlist).  Returns 0, or after its one error line CLI_USAGE (a bad --allow rule) or
+ * CLI_FAIL (anything else).
+ */
+int cli_netpolicy(const struct strlist *allow, const char *policy_file, const char *task_class,
+    struct ct_netpolicy **out);
+
 /* ---- sub-verbs (task new|list|show, mint ssh|x509|...) ---- */
 
 struct subcmd {

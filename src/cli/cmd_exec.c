@@ -68,7 +68,6 @@ cmd_exec(int argc, char **argv)
 	EVP_PKEY *key = NULL;
 	json_t *summary = NULL;
 	struct ct_task t;
-	size_t i;
 	const struct opt opts[] = {
 		{ OPT_STRING, 0, "events-dir", &dir, "DIR",
 		  "write NONCE.jsonl, its attestation and NONCE.json to DIR" },
@@ -115,22 +114,10 @@ cmd_exec(int argc, char **argv)
 		goto out;
 	}
 	have_task = 1;
-	if (allow.n > 0 || policy_file != NULL) {
-		if ((r = ct_netpolicy_new(&policy)) != 0) {
-			cli_fail(r);
-			goto out;
-		}
-		for (i = 0; i < allow.n; i++) {
-			if ((r = ct_netpolicy_add_rule(policy, allow.v[i])) != 0) {
-				status = cli_usage_error("%s", ct_errmsg(r));
-				goto out;
-			}
-		}
-		if (policy_file != NULL &&
-		    (r = ct_netpolicy_load_file(policy, policy_file, t.class)) != 0) {
-			cli_fail(r);
-			goto out;
-		}
+	if ((r = cli_netpolicy(&allow, policy_file, t.class, &policy)) != 0) {
+		if (r == CLI_USAGE)
+			status = r;
+		goto out;
 	}
 	if (dir != NULL) {
 		if ((mkdir(dir, 0755) != 0 && errno != EEXIST) ||

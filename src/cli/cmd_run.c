@@ -220,22 +220,10 @@ cmd_run(int argc, char **argv)
 		cli_fail(r);
 		goto out;
 	}
-	if (allow.n > 0 || policy_file != NULL) {
-		if ((r = ct_netpolicy_new(&policy)) != 0) {
-			cli_fail(r);
-			goto out;
-		}
-		for (i = 0; i < allow.n; i++) {
-			if ((r = ct_netpolicy_add_rule(policy, allow.v[i])) != 0) {
-				status = cli_usage_error("%s", ct_errmsg(r));
-				goto out;
-			}
-		}
-		if (policy_file != NULL &&
-		    (r = ct_netpolicy_load_file(policy, policy_file, t.class)) != 0) {
-			cli_fail(r);
-			goto out;
-		}
+	if ((r = cli_netpolicy(&allow, policy_file, t.class, &policy)) != 0) {
+		if (r == CLI_USAGE)
+			status = r;
+		goto out;
 	}
 
 	rp.task_id = t.id;

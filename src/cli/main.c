@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "lib/config.h"
+#include "lib/netpolicy.h"
 #include "lib/store.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -192,6 +193,40 @@ cli_default_list(struct strlist *l, const char *const *v, size_t n)
 		l->v[i] = v[i];
 	l->n = n;
 	return 0;
+}
+
+int
+cli_netpolicy(const struct strlist *allow, const char *policy_file, const char *task_class,
+    struct ct_netpolicy **out)
+{
+	struct ct_netpolicy *np = NULL;
+	size_t i;
+	int r, status = CLI_FAIL;
+
+	*out = NULL;
+	if (allow->n == 0 && policy_file == NULL)
+		return 0;
+	if ((r = ct_netpolicy_new(&np)) != 0) {
+		cli_fail(r);
+		goto out;
+	}
+	for (i = 0; i < allow->n; i++) {
+		if ((r = ct_netpolicy_add_rule(np, allow->v[i])) != 0) {
+			status = cli_usage_error("%s", ct_errmsg(r));
+			goto out;
+		}
+	}
+	if (policy_file != NULL &&
+	    (r = ct_netpolicy_load_file(np, policy_file, task_class)) != 0) {
+		cli_fail(r);
+		goto out;
+	}
+	*out = np;
+	np = NULL;
+	status = 0;
+ out:
+	ct_netpolicy_free(np);
+	return status;
 }
 
 int

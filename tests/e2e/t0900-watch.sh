@@ -133,6 +133,10 @@ t_err "a directory that is not a cgroup is refused" 1 \
 t_err "a process that does not exist is refused" 1 "^credtrail watch: no process 999999999" \
     $CT watch --pid 999999999 --task "$TASK"
 t_err "an unknown task is refused" 1 "no task" $CT watch --pid "$INIT" --task nosuchtask
+t_err "a bad allow rule is a usage error" 2 "invalid host name 'a..b'" \
+    $CT watch --pid "$INIT" --task "$TASK" --allow a..b
+t_err "a policy file that cannot be read is refused" 1 "$T/no-such-policy" \
+    $CT watch --pid "$INIT" --task "$TASK" --policy "$T/no-such-policy"
 t_err "--until-empty and --duration together are a usage error" 2 "at most one" \
     $CT watch --pid "$INIT" --task "$TASK" --until-empty --duration 5
 t_err "a bad --split-by-exec is a usage error" 2 "PROGRAM\[:N\]" \

@@ -90,6 +90,10 @@ t_err "a nonce that cannot be a task id is refused" 125 "invalid character" \
     $CT exec 5 'bad/nonce' true
 t_err "a nonce whose log exists already is refused before the command runs" 125 "n-one.jsonl" \
     $X 5 n-one 'touch '"$T"'/ran'
+t_err "a bad allow rule is a usage error" 2 "invalid host name 'a..b'" \
+    $X --allow a..b 5 n-rule 'touch '"$T"'/ran'
+t_err "a policy file that cannot be read fails set-up" 125 "$T/no-such-policy" \
+    $X --policy "$T/no-such-policy" 5 n-rule 'touch '"$T"'/ran'
 t_ok "and the command did not run" sh -c "[ ! -e $T/ran ]"
 
 t_done
