@@ -72,6 +72,7 @@ struct ct_dnsproxy {
 
 	/* privsep, the parent: the child, its socket, the thread answering it */
 	pid_t child;
+	uid_t child_uid;
 	int pidfd;
 	int psfd;
 	pthread_t mon;
@@ -1656,6 +1657,7 @@ ps_start(struct ct_dnsproxy *px)
 	c.nlisten = (uint32_t)px->nlisten;
 	c.port = px->port;
 	c.uid = c.gid = geteuid() == 0 ? (uint32_t)ct_privsep_pick_uid() : (uint32_t)geteuid();
+	px->child_uid = (uid_t)c.uid;
 	c.family = (uint32_t)up->ss_family;
 	if (up->ss_family == AF_INET)
 		memcpy(c.addr, &((const struct sockaddr_in *)up)->sin_addr, 4);
@@ -1721,6 +1723,12 @@ ct_dnsproxy_child_pid(struct ct_dnsproxy *px)
 	p = px->child;
 	pthread_mutex_unlock(&px->lock);
 	return p;
+}
+
+uid_t
+ct_dnsproxy_child_uid(const struct ct_dnsproxy *px)
+{
+	return px->child_uid;
 }
 
 /* ---- privsep, the child ---- */

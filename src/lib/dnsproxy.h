@@ -188,8 +188,9 @@ int ct_dnsproxy_names_foreach(struct ct_dnsproxy *px,
 
 void ct_dnsproxy_get_stats(struct ct_dnsproxy *px, struct ct_dnsproxy_stats *out);
 
-/* privsep: the child's pid (-1 without privsep, or once it is gone). */
+/* privsep: the child's pid (-1 without privsep, or once it is gone) and the uid it runs as. */
 pid_t ct_dnsproxy_child_pid(struct ct_dnsproxy *px);
+uid_t ct_dnsproxy_child_uid(const struct ct_dnsproxy *px);
 
 /*
  * The child's side of privsep, in the re-executed process (`credtrail dns-proxy

@@ -1999,6 +1999,12 @@ start_event(struct ct_run *r)
 	    "pid", (int)r->pid);
 	if (ev != NULL && r->fallback_reason != NULL)
 		json_object_set_new(ev, "fallback_reason", json_string(r->fallback_reason));
+	if (ev != NULL && r->px != NULL && ct_dnsproxy_child_pid(r->px) > 0) {
+		/* the evidence says who parses the agent's DNS: a child without privileges */
+		json_object_set_new(ev, "dns_proxy", json_pack("{s:b, s:i, s:I}", "privsep", 1,
+		    "pid", (int)ct_dnsproxy_child_pid(r->px),
+		    "uid", (json_int_t)ct_dnsproxy_child_uid(r->px)));
+	}
 	if (ev != NULL && r->attach) {
 		/* no agent of ours: no pid, no user */
 		json_object_del(ev, "pid");

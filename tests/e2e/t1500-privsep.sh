@@ -120,6 +120,9 @@ EOF
 touch "$T/go-insp"
 wait "$runner"
 t_is "the run ends normally" "$(cat "$T/insp.rc")" 0
+t_is "its start event names the proxy child and the uid it ran as (signed with the log)" \
+    "$(jq -c 'select(.type=="start") | .dns_proxy' "$T/insp.jsonl")" \
+    "{\"pid\":$child,\"privsep\":true,\"uid\":$uid}"
 t_is "a normal run records no privsep incident, the evidence is complete" \
     "$(jq -c 'select(.type=="privsep")' "$T/insp.jsonl")/$(jq -c 'select(.type=="end") |
     [.complete, .dns_proxy_lost]' "$T/insp.jsonl")" "/[true,null]"
