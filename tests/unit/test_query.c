@@ -169,6 +169,7 @@ test_clickhouse_sql(void **state)
 	    "\tOR hasAny(tasks, ['t1']))\n"
 	    "ORDER BY source, event_time, raw\n"
 	    "FORMAT RowBinary\n");
+	free(sql);
 	ct_query_keys_release(&next);
 	o.exclude = NULL;
 	assert_string_equal(k.v[CT_QK_SSH_SERIAL][0], "42 SHA256:abc");
