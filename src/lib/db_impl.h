@@ -59,6 +59,15 @@ struct ct_db_ops {
 extern const struct ct_db_ops ct_db_sqlite_ops;
 extern const struct ct_db_ops ct_db_pg_ops;
 
+/*
+ * db.h's placeholders in PostgreSQL's words, outside quotes and comments: `?` -> `$n` (one
+ * more than the highest so far, as SQLite numbers them), `?N` -> `$N`.  *out is malloc'd,
+ * *nparams the highest number, used[n] set for each number the SQL names.
+ */
+#define CT_DB_PG_MAXPARAM	255
+int ct_db_pg_rewrite_params(const char *sql, char **out, int *nparams,
+    unsigned char used[CT_DB_PG_MAXPARAM + 1]);
+
 /* A migration's SQLite DDL in PostgreSQL's words (the rules in db_pg.c); malloc'd. */
 int ct_db_pg_translate_ddl(const char *ddl, char **out);
 

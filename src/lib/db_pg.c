@@ -32,7 +32,6 @@
 
 /* "credtrai": the one advisory lock all credtrail writers share */
 #define CT_PG_LOCK	"7165901439224668521"
-#define PG_MAXPARAM	255
 #define TEXTOID		25
 
 struct pg_conn {
@@ -115,8 +114,8 @@ pg_exec(struct ct_store *st, const char *sql)
 		/* COMMIT of a transaction an error ended answers ROLLBACK, not an error */
 		if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0 &&
 		    strncmp(sql, "COMMIT", 6) == 0) {
-			r = ct_error(CT_ERR_DB, "store: the transaction was rolled back: %s",
-			    pc->err);
+			r = ct_error(CT_ERR_DB, "store '%s': the transaction was rolled back: %s",
+			    st->display, pc->err);
 		}
 		break;
 	case PGRES_TUPLES_OK:
@@ -124,7 +123,7 @@ pg_exec(struct ct_store *st, const char *sql)
 		break;
 	default:
 		set_res_err(pc, res);
-		r = ct_error(CT_ERR_DB, "store: %s", pc->err);
+		r = ct_error(CT_ERR_DB, "store '%s': %s", st->display, pc->err);
 	}
 	PQclear(res);
 	return r;
@@ -133,15 +132,16 @@ pg_exec(struct ct_store *st, const char *sql)
 static int
 pg_open(struct ct_store *st, int flags)
 {
-	static const char *const keys[] = { "dbname", "application_name", "client_encoding",
-		NULL };
-	const char *vals[] = { st->path, "credtrail", "UTF8", NULL };
+	/* before the URL: defaults it may change; after it: what credtrail relies on */
+	static const char *const keys[] = { "application_name", "connect_timeout", "dbname",
+		"client_encoding", NULL };
+	const char *vals[] = { "credtrail", "10", st->path, "UTF8", NULL };
 	struct pg_conn *pc;
 	int r;
 
 	if ((pc = calloc(1, sizeof(*pc))) == NULL)
 		return ct_error(CT_ERR_NOMEM, "out of memory");
-	/* expand_dbname: the URL's own parameters count, ours fill in */
+	/* expand_dbname: the URL is a connection string */
 	pc->c = PQconnectdbParams(keys, vals, 1);
 	if (pc->c == NULL) {
 		free(pc);
@@ -250,8 +250,9 @@ skip_quoted(const char *s, char *o)
  * `?` -> `$n` (the next number after the highest so far, as SQLite numbers them), `?N` ->
  * `$N`.  Returns a malloc'd string; *nparams the highest number, used[] which were seen.
  */
-static int
-rewrite_params(const char *sql, char **out, int *nparams, unsigned char used[PG_MAXPARAM + 1])
+int
+ct_db_pg_rewrite_params(const char *sql, char **out, int *nparams,
+    unsigned char used[CT_DB_PG_MAXPARAM + 1])
 {
 	size_t n = strlen(sql), i = 0, o = 0, k;
 	char *d;
@@ -281,7 +282,7 @@ rewrite_params(const char *sql, char **out, int *nparams, unsigned char used[PG_
 		} else {
 			v = max + 1;
 		}
-		if (v < 1 || v > PG_MAXPARAM) {
+		if (v < 1 || v > CT_DB_PG_MAXPARAM) {
 			free(d);
 			return ct_error(CT_ERR_INTERNAL, "store: parameter number out of range");
 		}
@@ -299,7 +300,7 @@ rewrite_params(const char *sql, char **out, int *nparams, unsigned char used[PG_
 static int
 pg_prepare(struct ct_store *st, const char *sql, struct ct_stmt **out)
 {
-	unsigned char used[PG_MAXPARAM + 1] = { 0 };
+	unsigned char used[CT_DB_PG_MAXPARAM + 1] = { 0 };
 	struct pg_stmt *s;
 	int i, r;
 
@@ -308,7 +309,7 @@ pg_prepare(struct ct_store *st, const char *sql, struct ct_stmt **out)
 	s->base.ops = st->ops;
 	s->base.st = st;
 	s->row = -1;
-	if ((r = rewrite_params(sql, &s->sql, &s->nparams, used)) != 0) {
+	if ((r = ct_db_pg_rewrite_params(sql, &s->sql, &s->nparams, used)) != 0) {
 		set_err(PC(st), ct_errmsg(r));
 		free(s);
 		return r;

@@ -158,27 +158,51 @@ migrate_component(struct ct_store *st, const struct ct_schema_component *c)
 	return r;
 }
 
-/* A URL's password is never shown: postgres://user:secret@host/db -> postgres://user@host/db */
+/*
+ * A URL's password is never shown: postgres://user:secret@host/db?password=x&sslmode=require
+ * -> postgres://user@host/db?sslmode=require.
+ */
 static char *
 display_name(const char *path)
 {
-	const char *scheme, *at, *colon, *slash;
+	const char *p, *auth, *end, *at = NULL, *colon, *q, *amp;
+	size_t o = 0, n;
+	int first = 1;
 	char *d;
 
 	if (!ct_db_is_pg_url(path))
 		return strdup(path);
-	scheme = strstr(path, "://") + 3;
-	slash = strchr(scheme, '/');
-	at = strchr(scheme, '@');
-	if (at == NULL || (slash != NULL && at > slash))
-		return strdup(path);
-	colon = memchr(scheme, ':', (size_t)(at - scheme));
-	if (colon == NULL)
-		return strdup(path);
 	if ((d = malloc(strlen(path) + 1)) == NULL)
 		return NULL;
-	memcpy(d, path, (size_t)(colon - path));
-	strcpy(d + (colon - path), at);
+	auth = strstr(path, "://") + 3;
+	end = auth + strcspn(auth, "/?");
+	for (p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;		/* the last one: a password may hold an '@' */
+	memcpy(d, path, (size_t)(auth - path));
+	o = (size_t)(auth - path);
+	if (at != NULL && (colon = memchr(auth, ':', (size_t)(at - auth))) != NULL) {
+		memcpy(d + o, auth, (size_t)(colon - auth));
+		o += (size_t)(colon - auth);
+		p = at;
+	} else {
+		p = auth;
+	}
+	/* the rest up to the query, then every query parameter but password= */
+	n = strcspn(p, "?");
+	memcpy(d + o, p, n);
+	o += n;
+	p += n;
+	for (q = p; *q == '?' || *q == '&'; q = amp) {
+		amp = q + 1 + strcspn(q + 1, "&");
+		if (strncmp(q + 1, "password=", 9) == 0)
+			continue;
+		d[o++] = first ? '?' : '&';
+		first = 0;
+		memcpy(d + o, q + 1, (size_t)(amp - q - 1));
+		o += (size_t)(amp - q - 1);
+	}
+	d[o] = '\0';
 	return d;
 }
 

@@ -47,6 +47,9 @@ t_err "a wrong password is one line naming the server, not the password" 1 \
     $CT --db "postgres://credtrail:wrong-secret-7@127.0.0.1:$PORT/s1" task list
 t_is "the password is in no output" \
     "$($CT --db "postgres://credtrail:wrong-secret-7@127.0.0.1:$PORT/s1" task list 2>&1 | grep -c wrong-secret)" 0
+t_err "a password given as a URL parameter is left out too" 1 \
+    "^credtrail task list: cannot connect to postgres://credtrail@127\.0\.0\.1:$PORT/s1\?connect_timeout=5: .*password authentication failed" \
+    $CT --db "postgres://credtrail@127.0.0.1:$PORT/s1?password=wrong-secret-8&connect_timeout=5" task list
 t_err "a server that is not there is one line" 1 \
     "^credtrail task new: cannot connect to postgres://credtrail@127\.0\.0\.1:1/s1: .*Connection refused$" \
     $CT --db "postgres://credtrail:$T_PG_PASS@127.0.0.1:1/s1" task new
