@@ -125,7 +125,8 @@ cmd_run(int argc, char **argv)
 		  "allow rules from FILE (global rules plus the task class's section)" },
 		{ OPT_FLAG, 0, "enforce", &enforce, NULL,
 		  "refuse (EPERM) what the rules do not allow; default: audit only" },
-		{ OPT_STRING, 0, "user", &user, "USER", "run the agent as USER (default: nobody)" },
+		{ OPT_STRING, 0, "user", &user, "USER", "run the agent as USER (default: nobody; "
+		    "'dynamic': a uid no other process has, for this run only)" },
 		{ OPT_STRING, 0, "events", &events, "FILE",
 		  "write the event log (JSON lines with Merkle checkpoints) to FILE" },
 		{ OPT_STRING, 0, "json", &json_out, "FILE", "write the run summary as JSON to FILE" },

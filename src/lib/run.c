@@ -47,6 +47,7 @@
 #include "lib/db.h"
 #include "lib/cgroup.h"
 #include "lib/dnsproxy.h"
+#include "lib/dynuser.h"
 #include "lib/evlog.h"
 #include "lib/monitor.h"
 #include "lib/netpolicy.h"
@@ -108,6 +109,8 @@ struct ct_run {
 	gid_t gid;
 	int switch_user;
 	int drop_caps;
+	int have_dyn;			/* --user dynamic: dyn is ours until the end */
+	struct ct_dynuser dyn;
 
 	struct ct_cgroup cg;
 	int have_cg;
@@ -1610,6 +1613,20 @@ resolve_user(struct ct_run *r)
 			    r->p.user);
 		r->switch_user = 0;
 		r->drop_caps = 0;
+	} else if (r->p.user != NULL && strcmp(r->p.user, "dynamic") == 0) {
+		/* a uid no other process has: nothing outside the cgroup is the agent's */
+		if ((e = ct_dynuser_acquire(&r->dyn, NULL)) != 0)
+			return e;
+		r->have_dyn = 1;
+		memset(&pwb, 0, sizeof(pwb));
+		pwb.pw_name = r->dyn.name;
+		pwb.pw_uid = r->dyn.uid;
+		pwb.pw_gid = r->dyn.gid;
+		pwb.pw_dir = r->dyn.home;
+		pwb.pw_shell = "/bin/sh";
+		pw = &pwb;
+		r->switch_user = 1;
+		r->drop_caps = 1;
 	} else {
 		name = r->p.user != NULL ? r->p.user : "nobody";
 		if ((e = getpwnam_r(name, &pwb, buf, sizeof(buf), &pw)) != 0 || pw == NULL)
@@ -3013,6 +3030,8 @@ ct_run_free(struct ct_run *r)
 			stop_watchdog(r);
 		ct_cgroup_release(&r->cg);
 	}
+	if (r->have_dyn)
+		ct_dynuser_release(&r->dyn);	/* a uid still running is not taken again */
 	if (r->wd_fd >= 0) {
 		/* the cgroup could not be removed: let the watchdog try (it kills first) */
 		close(r->wd_fd);

@@ -89,7 +89,8 @@ struct ct_run_params {
 	const char *task_id;
 	const char *task_class;		/* NULL: none */
 	char *const *argv;		/* the agent's command; argv[0] is looked up in PATH */
-	const char *user;		/* NULL: "nobody"; not root: NULL or the caller */
+	const char *user;		/* NULL: "nobody"; "dynamic": a uid of its own
+					 * (dynuser.h); not root: NULL or the caller */
 	int enforce;
 	enum ct_run_backend backend;
 	const struct ct_netpolicy *policy;	/* NULL: no allowlist (every name allowed) */

@@ -1,7 +1,7 @@
 /*
  * escape: a process of the same user outside the cgroup
  * how: signal, ptrace (PTRACE_SEIZE) and read the memory of a process that runs as the agent's user but outside its cgroup: a process that could be made to connect on the agent's behalf
- * notes: NOT refused and NOT recorded: same uid, so the kernel checks no capability; run the agent as a user nothing else runs as (--user)
+ * notes: with --user dynamic (a uid no other process has) the process is another user's: every attempt is refused by the kernel and recorded; with a user that runs elsewhere too (the default, nobody) NOT refused and NOT recorded: same uid, so the kernel checks no capability
  *
  * usage: same-user PID   (prints "signal RESULT", "seize RESULT", "vm_readv RESULT")
  */
@@ -24,8 +24,12 @@ main(int argc, char **argv)
 		return 2;
 	pid = (pid_t)esc_port(argv[1]);
 	esc_pid();
-	/* SIGCONT to a running process changes nothing: the point is that it is delivered */
-	esc_say("signal", kill(pid, SIGCONT) == 0 ? "sent" : esc_errname(errno));
+	/*
+	 * SIGWINCH changes nothing for the victim (ignored by default): the point is whether it
+	 * is delivered.  Not SIGCONT, which the kernel lets through within a session whoever
+	 * the sender.
+	 */
+	esc_say("signal", kill(pid, SIGWINCH) == 0 ? "sent" : esc_errname(errno));
 	if (ptrace(PTRACE_SEIZE, pid, NULL, NULL) == 0) {
 		esc_say("seize", "attached");
 		ptrace(PTRACE_DETACH, pid, NULL, NULL);
@@ -44,9 +48,10 @@ main(int argc, char **argv)
 			fclose(f);
 		}
 	}
-	r.iov_base = (void *)lo;
+	/* maps unreadable (another user's): any address, the permission is checked first */
+	r.iov_base = (void *)(lo != 0 ? lo : 0x10000);
 	r.iov_len = sizeof(buf);
-	esc_say("vm_readv", lo != 0 && process_vm_readv(pid, &l, 1, &r, 1, 0) == (ssize_t)sizeof(buf) ?
+	esc_say("vm_readv", process_vm_readv(pid, &l, 1, &r, 1, 0) == (ssize_t)sizeof(buf) ?
 	    "read" : esc_errname(errno));
 	return 0;
 }
