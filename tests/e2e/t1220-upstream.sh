@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Upstream faults during credtrail run: a resolver that never answers, a resolver that is
-# gone (dnsmasq stopped), and a destination that refuses.  The run neither hangs nor loses
-# the record, the agent gets a failure it can handle, and enforcement holds without DNS.
-# Clock jumps are not tested: faking one needs the machine's real clock (never changed here)
-# or a time namespace, which does not move CLOCK_REALTIME.
+# gone (dnsmasq stopped before a run, and in the middle of one), a destination that refuses,
+# and destinations without a route (a network namespace of the test's: no route at all, an
+# "unreachable" route).  The run neither hangs nor loses the record, the agent gets a failure
+# it can handle, and enforcement holds without DNS.  Clock jumps: t1240.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/t0400-lib.inc"
 
@@ -60,4 +60,78 @@ t_like "the queries are answered SERVFAIL" "$(dns_outcomes gone | cut -d' ' -f1,
 t_is "the direct attempt is denied and recorded" "$(net_events gone)" \
     "[\"connect\",\"tcp\",\"ipv4\",\"127.0.0.2\",$PORT,[],true,\"deny\"]"
 t_is "and the evidence is complete" "$(jq -c '.complete' "$T/gone.json")" true
+
+# the resolver goes away in the middle of a run: what it admitted stays admitted for its TTL
+DNS2=$(free_port)
+dnsmasq --no-daemon --user=root --port="$DNS2" --listen-address=127.0.0.1 --bind-interfaces \
+    --no-resolv --no-hosts --local-ttl=60 --host-record=route53.amazonaws.com,127.0.0.2 \
+    --host-record=sts.amazonaws.com,127.0.0.4 >"$T/dnsmasq2.log" 2>&1 &
+DNS2PID=$!
+t_atexit "kill $DNS2PID 2>/dev/null; wait $DNS2PID 2>/dev/null"
+SYNC=$T/sync
+mkdir -m 0777 "$SYNC"
+printf '%s\n' "import os, subprocess, sys, time" \
+    "def run(*acts):" \
+    "    for a in acts:" \
+    "        out = subprocess.run([sys.executable, '$T/t0400-client.py', a], capture_output=True," \
+    "                             text=True).stdout.strip()" \
+    "        print(a.split(':')[0], out, flush=True)" \
+    "run('tcp:route53.amazonaws.com:$PORT')" \
+    "open('$SYNC/ready', 'w').close()" \
+    "while not os.path.exists('$SYNC/go'):" \
+    "    time.sleep(0.02)" \
+    "run('tcp:route53.amazonaws.com:$PORT', 'tcp4:127.0.0.2:$PORT', 'resolve:sts.amazonaws.com'," \
+    "    'tcp4:127.0.0.4:$PORT')" >"$T/mid.py"
+chmod 644 "$T/mid.py"
+$CT run --task "$TASK" --upstream-dns "127.0.0.1:$DNS2" --enforce \
+    --allow "route53.amazonaws.com:$PORT" --allow "sts.amazonaws.com:$PORT" \
+    --events "$T/mid.jsonl" --json "$T/mid.json" -- $PY "$T/mid.py" >"$T/mid.out" 2>"$T/mid.err" &
+MIDPID=$!
+for _i in $(seq 600); do [ -e "$SYNC/ready" ] && break; sleep 0.05; done
+kill "$DNS2PID"
+wait "$DNS2PID" 2>/dev/null
+touch "$SYNC/go"
+wait "$MIDPID"
+t_is "dnsmasq stopped mid-run: the run ends with the agent's status" "$?" 0
+t_is "the name resolved before still connects by the address it was given, new lookups fail, and an address no answer gave is refused" \
+    "$(cat "$T/mid.out")" "tcp ok
+tcp resolve-failed
+tcp4 ok
+resolve resolve-failed
+tcp4 EPERM"
+t_is "before the stop dnsmasq answers; after it every query is answered SERVFAIL with the reason" \
+    "$(jq -r 'select(.type=="dns") | "\(.qname) \(.qtype) \(.rcode) \(.error)"' "$T/mid.jsonl" |
+    sort -u)" \
+    "route53.amazonaws.com A NOERROR null
+route53.amazonaws.com A SERVFAIL upstream resolver: Connection refused
+route53.amazonaws.com AAAA REFUSED null
+route53.amazonaws.com AAAA SERVFAIL upstream resolver: Connection refused
+sts.amazonaws.com A SERVFAIL upstream resolver: Connection refused
+sts.amazonaws.com AAAA SERVFAIL upstream resolver: Connection refused"
+t_is "the refused address is recorded as denied" \
+    "$(jq -c 'select(.type=="connect" and .verdict=="deny") | [.dst, .dport]' "$T/mid.jsonl")" \
+    "[\"127.0.0.4\",$PORT]"
+t_is "and the evidence is complete" "$(jq -c '.complete' "$T/mid.json")" true
+
+# destinations without a route: a network namespace with only its loopback, and an
+# "unreachable" route; allowed by the rules, so what the agent sees is the network's answer
+NS=ct1220-$$
+ip netns add "$NS"
+t_atexit "ip netns del $NS 2>/dev/null"
+ip -n "$NS" link set lo up
+ip -n "$NS" route add unreachable 10.9.9.0/24
+NOROUTE=10.255.255.1
+# nsenter, not ip netns exec: that one mounts a sysfs of its own, without the cgroup2 tree
+nsenter --net="/run/netns/$NS" $CT run --task "$TASK" --upstream-dns "127.0.0.1:$DNSPORT" --enforce \
+    --allow "$NOROUTE:$PORT" --allow "10.9.9.9:$PORT" --events "$T/unr.jsonl" \
+    --json "$T/unr.json" -- $CLIENT "tcp4:$NOROUTE:$PORT" "tcp4:10.9.9.9:$PORT" \
+    >"$T/unr.out" 2>"$T/unr.err"
+t_is "no route: the run ends with the agent's status" "$?" 0
+t_is "the agent sees ENETUNREACH without a route and EHOSTUNREACH for an unreachable one" \
+    "$(cat "$T/unr.out")" "ENETUNREACH
+EHOSTUNREACH"
+t_is "both attempts are recorded, let through by the rules" "$(net_events unr)" \
+    "[\"connect\",\"tcp\",\"ipv4\",\"$NOROUTE\",$PORT,[],true,\"allow\"]
+[\"connect\",\"tcp\",\"ipv4\",\"10.9.9.9\",$PORT,[],true,\"allow\"]"
+t_is "and the evidence is complete" "$(jq -c '.complete' "$T/unr.json")" true
 t_done
