@@ -66,7 +66,8 @@ usage(FILE *f)
 	fprintf(f,
 	    "\n"
 	    "global options:\n"
-	    "  --db PATH     the ledger (default: $CREDTRAIL_DB, else the config file's db, else\n"
+	    "  --db PATH     the ledger: a SQLite file, or a postgres:// URL of a shared PostgreSQL\n"
+	    "                database (default: $CREDTRAIL_DB, else the config file's db, else\n"
 	    "                $XDG_DATA_HOME/credtrail/ledger.db, else ~/.local/share/credtrail/ledger.db)\n"
 	    "  --version     print the version and exit\n"
 	    "  -h, --help    show this help and exit\n"
