@@ -850,7 +850,8 @@ sandboxed(int what)
 			(void)syscall(SYS_bpf, 0, NULL, 0);
 			break;
 		case 6:
-			(void)setuid(0);
+			if (setuid(0) == 0)
+				_exit(21);
 			break;
 		}
 		_exit(20);
