@@ -26,11 +26,13 @@
  *                                                                never a metadata address,
  *                                                                ttl clamped;
  *                                                                ports from ITS rules
- *   EVENT    RUN, STOPPING    the query's record, the chain,     every length and count,
+ *   EVENT    RUN              the query's record, the chain,     every length and count,
  *                             the answers, the proxy's counters  name syntax, types match
  *                                                                families, the verdict is
- *                                                                the parent's, times sane
- *   STATS    RUN, STOPPING    the proxy's counters               once; -> DONE
+ *                                                                the parent's, the duration
+ *                                                                within the proxy's life
+ *                                                                (the time is the parent's)
+ *   STATS    RUN              the proxy's counters               once; RUN -> DONE
  *
  * Every message is one datagram of at most CT_PRIVSEP_MSG_MAX octets: a 16-octet header
  * (u32 version, u32 type, u32 sequence number, u32 body length) and the body.  Requests are
@@ -74,7 +76,6 @@ enum ct_privsep_type {
 enum ct_privsep_state {
 	CT_PS_STATE_INIT = 0,	/* waiting for READY */
 	CT_PS_STATE_RUN,
-	CT_PS_STATE_STOPPING,	/* the parent asked the child to stop */
 	CT_PS_STATE_DONE,	/* final STATS received: nothing more is accepted */
 	CT_PS_STATE_DEAD,	/* a request was refused, or the child is gone */
 };
