@@ -825,11 +825,30 @@ ct_query_sql(const struct ct_query_keys *k, const struct ct_query_opts *o, char 
 #define RE_TIME		"([0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]+)?" \
 			"(?:Z|[+-][0-9]{2}:?[0-9]{2})?)"
 
+/* The string value of field `name` (any case, any spacing, JSON-escaped or not). */
+static void
+field_value(struct sql *q, const char *name)
+{
+	char *re = NULL;
+
+	if (asprintf(&re, "(?i)" Q_ "%s" Q_ "\\s*:\\s*" Q_ "([^\"\\\\]+)", name) < 0) {
+		q->r = ct_error(CT_ERR_NOMEM, "out of memory");
+		return;
+	}
+	put(q, "extract(raw, ");
+	lit(q, re);
+	put(q, ")");
+	free(re);
+}
+
 static void
 time_field(struct sql *q, const char *name)
 {
-	put(q, "\n\t\tvisitParamExtractString(raw, '%s') != '', visitParamExtractString(raw, '%s'),",
-	    name, name);
+	put(q, "\n\t\t");
+	field_value(q, name);
+	put(q, " != '', ");
+	field_value(q, name);
+	put(q, ",");
 }
 
 int
@@ -856,13 +875,20 @@ ct_query_clickhouse_ddl(const char *db, const char *table, char ***out, size_t *
 	q.e = CT_QE_CLICKHOUSE;
 	put(&q, "CREATE TABLE IF NOT EXISTS %s.%s (\n", db, table);
 	put(&q, "\tsource String,\n\traw String,\n");
-	put(&q, "\tevent_time DateTime DEFAULT parseDateTimeBestEffortOrZero(multiIf(");
+	/* journalctl's microseconds, else the first of the usual time fields, else any time */
+	put(&q, "\tevent_time DateTime DEFAULT if(");
+	field_value(&q, "__REALTIME_TIMESTAMP");
+	put(&q, " != '',\n\t\ttoDateTime(intDiv(toUInt64OrZero(");
+	field_value(&q, "__REALTIME_TIMESTAMP");
+	put(&q, "), 1000000)),\n\t\tparseDateTimeBestEffortOrZero(multiIf(");
 	time_field(&q, "eventTime");
+	time_field(&q, "@timestamp");
 	time_field(&q, "timestamp");
 	time_field(&q, "stageTimestamp");
 	time_field(&q, "time");
 	put(&q, "\n\t\textract(raw, ");
 	lit(&q, RE_TIME);
+	put(&q, ")");
 	put(&q, "))),\n\tkeys Array(String) MATERIALIZED arrayDistinct(arrayConcat(\n\t\textractAll(raw, ");
 	lit(&q, RE_FIELDS);
 	put(&q, "),\n\t\textractAll(raw, ");

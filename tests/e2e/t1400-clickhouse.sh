@@ -167,6 +167,9 @@ t_is "the role chains were followed on the server: the keys the class's AssumeRo
     "$(sqlite3 "$T/local.db" "select count(*) from provider_events u where u.access_key_id in
       (select issued_access_key_id from provider_events where action like 'AssumeRole%')")"
 
+t_is "a second query fetched what only an issued key reaches: the 30 calls of the key t3's AssumeRole issued" \
+    "$(sqlite3 "$T/push.db" "select count(*) from provider_events where access_key_id = 'ASIANQQHHS551LWULIWD'")" 30
+
 # row ids and file offsets depend on the order rows were stored, and so does the order of two
 # events of the same instant: compared without them, every array as a set
 norm() {
@@ -207,6 +210,11 @@ cp "$T/ledger.db" "$T/since.db"
 $CT ingest --from "$URL" --class ci --since 2020-09-14T01:00:00Z >/dev/null
 t_is "--since: only events at or after it are fetched" \
     "$(t_sql "select count(*) > 0, min(time_us) >= 1600045200000000 from provider_events")" "1|1"
+export CREDTRAIL_DB=$T/until.db
+cp "$T/ledger.db" "$T/until.db"
+$CT ingest --from "$URL" --class ci --until 2020-09-14T01:00:00Z >/dev/null
+t_is "--until: only events before it" \
+    "$(t_sql "select count(*) > 0, max(time_us) < 1600045200000000 from provider_events")" "1|1"
 
 # ---- bad input ----
 t_err "--from with a PATH is a usage error" 2 "give --from or PATH, not both" \
