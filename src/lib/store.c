@@ -158,6 +158,19 @@ migrate_component(struct ct_store *st, const struct ct_schema_component *c)
 	return r;
 }
 
+/* Whether the store has its schema_versions table (read without a lock). */
+static int
+has_versions(struct ct_store *st)
+{
+	struct ct_stmt *s = NULL;
+	int ok;
+
+	ok = ct_db_prepare(st, "SELECT count(*) FROM schema_versions", &s) == 0 &&
+	    ct_stmt_step(s) == CT_DB_ROW;
+	ct_stmt_finalize(s);
+	return ok;
+}
+
 /*
  * A URL's password is never shown: postgres://user:secret@host/db?password=x&sslmode=require
  * -> postgres://user@host/db?sslmode=require.
@@ -240,11 +253,15 @@ ct_store_open(struct ct_store **out, const char *path, int flags)
 	if ((r = st->ops->open(st, flags)) != 0)
 		goto out;
 	if (!(flags & CT_STORE_READONLY)) {
-		/* in a write transaction: concurrent creators wait for each other */
-		if ((r = ct_store_begin(st)) != 0 || (r = ct_store_exec(st,
+		/*
+		 * Created in a write transaction, so that concurrent creators wait for each
+		 * other; an existing store takes no write lock to be opened (a report does not
+		 * wait for an ingest).
+		 */
+		if (!has_versions(st) && ((r = ct_store_begin(st)) != 0 || (r = ct_store_exec(st,
 		    "CREATE TABLE IF NOT EXISTS schema_versions ("
 		    " component TEXT PRIMARY KEY, version INTEGER NOT NULL)")) != 0 ||
-		    (r = ct_store_commit(st)) != 0) {
+		    (r = ct_store_commit(st)) != 0)) {
 			r = ct_error(CT_ERR_DB, "'%s' is not a credtrail store: %s", st->display,
 			    ct_errmsg(r));
 			goto out;

@@ -41,6 +41,13 @@ t_is "CREDTRAIL_DB=postgresql://... reads the same store" \
 t_is "opening an up-to-date store again migrates nothing" \
     "$($CT --db "$DB" task list >/dev/null; CREDTRAIL_DB=$DB t_sql 'select sum(version) from schema_versions')" 5
 
+FDB=$(newdb fresh)
+for n in 0 1 2 3 4 5; do $CT --db "$FDB" task new >"$T/fresh.$n" 2>&1 & done
+wait
+t_is "6 processes opening one empty database at once create its schema once, all succeed" \
+    "$(cat "$T"/fresh.* | grep -cE '^[0-9a-f]{16}$') $(CREDTRAIL_DB=$FDB t_sql 'select count(*), sum(version) from schema_versions') $(CREDTRAIL_DB=$FDB t_sql 'select count(*) from tasks')" \
+    "6 5|5 6"
+
 # ---- errors: one line, the URL without its password ----
 t_err "a wrong password is one line naming the server, not the password" 1 \
     "^credtrail task list: cannot connect to postgres://credtrail@127\.0\.0\.1:$PORT/s1: .*password authentication failed" \
