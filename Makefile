@@ -123,10 +123,13 @@ fuzz: $(FUZZ_BIN)
 #                             unit test linked with a copy of libcredtrail.a whose malloc,
 #                             calloc, realloc, reallocarray, strdup, strndup, asprintf and
 #                             vasprintf calls are renamed to tests/unit/torture.c's, which fail
-#                             the Nth call (CT_TORTURE_FAIL=N); t1230 runs a sample of N in
-#                             make check
+#                             the Nth call (CT_TORTURE_FAIL=N); with CT_TORTURE_LIBS=1 the
+#                             allocations of libcrypto, jansson and SQLite (routed to it by
+#                             CRYPTO_set_mem_functions, json_set_alloc_funcs, SQLITE_CONFIG_MALLOC)
+#                             count too; t1230 runs a sample of N of both in make check
 #   make torture SAN=1        every N = 1.. until nothing is failed, for each test
-TORTURE_TESTS := util jwt sshcert dnsmsg jscan merkle netpolicy dsse sts sigv4 sshdlog dnsproxy ingest
+TORTURE_TESTS := util jwt sshcert dnsmsg jscan merkle netpolicy dsse sts sigv4 sshdlog dnsproxy ingest \
+		 correlate policy
 TORTURE_BIN   := $(patsubst %,$(O)/tests/torture/test_%,$(TORTURE_TESTS))
 TORTURE_SYMS  := malloc calloc realloc reallocarray strdup strndup asprintf vasprintf
 

@@ -5,25 +5,41 @@
 # nor leak what the failing call allocated.  make check runs a fixed sample of N per test (the
 # first half of the count, the rest spread evenly up to the test's allocation total), fewer
 # for the tests whose runs take seconds (key generation); CT_TORTURE_ALL=1 (make torture)
-# runs every N until nothing is failed.
+# runs every N until nothing is failed.  A second pass (CT_TORTURE_LIBS=1) fails the Nth
+# allocation counting libcrypto's, jansson's and SQLite's as well (tests/unit/torture.c routes
+# their allocators through the same counter), for the tests that use them.
 . "$(dirname "$0")/../lib.sh"
 
-SAMPLE="util:24 jwt:4 sshcert:4 dnsmsg:24 jscan:24 merkle:6 netpolicy:24 dsse:4 sts:16 sigv4:16 sshdlog:11 dnsproxy:8 ingest:8"
+SAMPLE="util:24 jwt:4 sshcert:4 dnsmsg:24 jscan:24 merkle:6 netpolicy:24 dsse:4 sts:16 sigv4:16 sshdlog:11 dnsproxy:8 ingest:8 correlate:4 policy:4"
+LIBSAMPLE="jwt:2 dsse:2 sts:6 sigv4:6 sshdlog:8 dnsproxy:6 ingest:6 correlate:3 policy:4"
 TESTS=$(printf '%s\n' $SAMPLE | cut -d: -f1)
+LIBTESTS=$(printf '%s\n' $LIBSAMPLE | cut -d: -f1)
 if [ ! -x "${CT_BUILD:-}/tests/torture/test_util" ]; then
 	echo "1..0 # SKIP no torture build (make O=DIR SAN=1 unit builds it)"
 	exit 0
 fi
 if [ "${CT_TORTURE_ALL:-0}" = 1 ]; then
 	/usr/bin/python3 "$CT_TOP/tests/e2e/t1230-torture.py" "$CT_BUILD" ALL $TESTS >"$T/out" 2>&1
+	CT_TORTURE_LIBS=1 /usr/bin/python3 "$CT_TOP/tests/e2e/t1230-torture.py" "$CT_BUILD" ALL \
+	    $LIBTESTS >"$T/libs" 2>&1
 else
 	/usr/bin/python3 "$CT_TOP/tests/e2e/t1230-torture.py" "$CT_BUILD" 24 $SAMPLE >"$T/out" 2>&1
+	CT_TORTURE_LIBS=1 /usr/bin/python3 "$CT_TOP/tests/e2e/t1230-torture.py" "$CT_BUILD" 6 \
+	    $LIBSAMPLE >"$T/libs" 2>&1
 fi
-cat "$T/out" | sed 's/^/# /'
-for t in $TESTS; do
-	line=$(grep -P "^$t\t" "$T/out")
-	probs=$(awk -v t="$t" -F'\t' '$1 == t { on = 1; next } /^[^\t]/ { on = 0 } on' "$T/out")
-	t_is "test_$t: ${line##*$'\t'}: no crash, no sanitizer report, no leak of the failing call" \
-	    "$(printf '%s' "$line" | cut -f2)${probs:+ $probs}" ok
-done
+sed 's/^/# /' "$T/out"
+sed 's/^/# libs: /' "$T/libs"
+# verdicts OUTFILE WHAT TEST...
+verdicts() {
+	local f=$1 what=$2 t line probs
+	shift 2
+	for t in "$@"; do
+		line=$(grep -P "^$t\t" "$f")
+		probs=$(awk -v t="$t" -F'\t' '$1 == t { on = 1; next } /^[^\t]/ { on = 0 } on' "$f")
+		t_is "test_$t$what: ${line##*$'\t'}: no crash, no sanitizer report, no leak of the failing call" \
+		    "$(printf '%s' "$line" | cut -f2)${probs:+ $probs}" ok
+	done
+}
+verdicts "$T/out" "" $TESTS
+verdicts "$T/libs" " (libcrypto, jansson, SQLite failing too)" $LIBTESTS
 t_done

@@ -8,9 +8,19 @@
  * shared libraries (libcrypto, jansson, sqlite, libcurl) allocate as usual, so a failure is
  * always one the library itself must handle.
  *
+ * The third-party libraries' allocators are routed here too, from a constructor that runs
+ * before anything else can call them: libcrypto (CRYPTO_set_mem_functions, which refuses once
+ * libcrypto has allocated), jansson (json_set_alloc_funcs) and SQLite (sqlite3_config
+ * (SQLITE_CONFIG_MALLOC), before sqlite3_initialize).  Their calls are counted and failed only
+ * with CT_TORTURE_LIBS=1; without it they pass straight to the C library.  With it, a call the
+ * test makes itself (a key it generates with libcrypto, say) counts as well: such a failure
+ * makes the test's own assertion fail, and its leaks carry no frame of src/ (the runner tells
+ * them apart).  libcurl is not routed (no unit test here makes a transfer).
+ *
  * Environment:
  *   CT_TORTURE_FAIL=N   the Nth counted call fails (returns NULL / -1 with ENOMEM); only that
  *                       one.  0 or unset: none fails.
+ *   CT_TORTURE_LIBS=1   count libcrypto's, jansson's and SQLite's allocations as well
  * At exit it prints one line on stderr:
  *   torture: calls C, failed N          (the Nth call was failed)
  *   torture: calls C, failed none       (fewer than N calls: nothing was injected)
@@ -24,11 +34,16 @@
  * allocation stack goes through the same frame, i.e. was made during the call that failed.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <sqlite3.h>
 
 void *ct_torture_malloc(size_t n);
 void *ct_torture_calloc(size_t k, size_t n);
@@ -47,37 +62,8 @@ void __sanitizer_print_stack_trace(void) __attribute__((weak));
 static unsigned long torture_calls;
 static unsigned long torture_fail_at;
 static unsigned long torture_failed;
-
-static void
-torture_report(void)
-{
-	char line[96];
-	int n;
-
-	if (torture_failed)
-		n = snprintf(line, sizeof(line), "torture: calls %lu, failed %lu\n",
-		    torture_calls, torture_failed);
-	else
-		n = snprintf(line, sizeof(line), "torture: calls %lu, failed none\n",
-		    torture_calls);
-	if (n > 0 && (size_t)n < sizeof(line) && write(2, line, (size_t)n) < 0)
-		return;
-}
-
-__attribute__((constructor)) static void
-torture_init(void)
-{
-	const char *v = getenv("CT_TORTURE_FAIL");
-	char *end;
-
-	if (v != NULL && *v != '\0') {
-		errno = 0;
-		torture_fail_at = strtoul(v, &end, 10);
-		if (errno != 0 || *end != '\0')
-			torture_fail_at = 0;
-	}
-	atexit(torture_report);
-}
+static int torture_libs;	/* CT_TORTURE_LIBS=1: the libraries' calls count too */
+static const char *torture_setup_error;
 
 /* Count one call; 1 if it is the one to fail. */
 static int
@@ -95,6 +81,13 @@ torture_fail(void)
 		__sanitizer_print_stack_trace();
 	errno = ENOMEM;
 	return 1;
+}
+
+/* A library's call: counted only with CT_TORTURE_LIBS=1. */
+static int
+torture_fail_lib(void)
+{
+	return torture_libs ? torture_fail() : 0;
 }
 
 void *
@@ -151,4 +144,159 @@ ct_torture_asprintf(char **out, const char *fmt, ...)
 	r = ct_torture_vasprintf(out, fmt, ap);
 	va_end(ap);
 	return r;
+}
+
+/* libcrypto: CRYPTO_malloc() hands every size (0 too) to a replaced function */
+static void *
+torture_crypto_malloc(size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	if (n == 0)
+		return NULL;	/* as CRYPTO_malloc's own */
+	return torture_fail_lib() ? NULL : malloc(n);
+}
+
+static void *
+torture_crypto_realloc(void *p, size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	if (p == NULL)
+		return torture_crypto_malloc(n, file, line);
+	if (n == 0) {
+		free(p);
+		return NULL;
+	}
+	return torture_fail_lib() ? NULL : realloc(p, n);
+}
+
+static void
+torture_crypto_free(void *p, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	free(p);
+}
+
+/* jansson */
+static void *
+torture_json_malloc(size_t n)
+{
+	return torture_fail_lib() ? NULL : malloc(n);
+}
+
+/* SQLite: sizes are ints; xSize must give back the size of a live block */
+static void *
+torture_sqlite_malloc(int n)
+{
+	if (n <= 0)
+		return NULL;
+	return torture_fail_lib() ? NULL : malloc((size_t)n);
+}
+
+static void
+torture_sqlite_free(void *p)
+{
+	free(p);
+}
+
+static void *
+torture_sqlite_realloc(void *p, int n)
+{
+	if (n <= 0)
+		return NULL;
+	return torture_fail_lib() ? NULL : realloc(p, (size_t)n);
+}
+
+static int
+torture_sqlite_size(void *p)
+{
+	return p == NULL ? 0 : (int)malloc_usable_size(p);
+}
+
+static int
+torture_sqlite_roundup(int n)
+{
+	return (n + 7) & ~7;
+}
+
+static int
+torture_sqlite_init(void *arg)
+{
+	(void)arg;
+	return SQLITE_OK;
+}
+
+static void
+torture_sqlite_shutdown(void *arg)
+{
+	(void)arg;
+}
+
+static const sqlite3_mem_methods torture_sqlite_mem = {
+	.xMalloc = torture_sqlite_malloc,
+	.xFree = torture_sqlite_free,
+	.xRealloc = torture_sqlite_realloc,
+	.xSize = torture_sqlite_size,
+	.xRoundup = torture_sqlite_roundup,
+	.xInit = torture_sqlite_init,
+	.xShutdown = torture_sqlite_shutdown,
+};
+
+static void
+torture_report(void)
+{
+	char line[160];
+	int n;
+
+	if (torture_setup_error != NULL)
+		n = snprintf(line, sizeof(line), "torture: setup failed: %s\n",
+		    torture_setup_error);
+	else if (torture_failed)
+		n = snprintf(line, sizeof(line), "torture: calls %lu, failed %lu\n",
+		    torture_calls, torture_failed);
+	else
+		n = snprintf(line, sizeof(line), "torture: calls %lu, failed none\n",
+		    torture_calls);
+	if (n > 0 && (size_t)n < sizeof(line) && write(2, line, (size_t)n) < 0)
+		return;
+}
+
+/*
+ * Before any other constructor (101 is the first priority not reserved to the
+ * implementation), so before anything can have called libcrypto, jansson or SQLite.
+ */
+__attribute__((constructor(101))) static void
+torture_init(void)
+{
+	const char *v = getenv("CT_TORTURE_FAIL");
+	char *end;
+
+	if (v != NULL && *v != '\0') {
+		errno = 0;
+		torture_fail_at = strtoul(v, &end, 10);
+		if (errno != 0 || *end != '\0')
+			torture_fail_at = 0;
+	}
+	if (!CRYPTO_set_mem_functions(torture_crypto_malloc, torture_crypto_realloc,
+	    torture_crypto_free))
+		torture_setup_error = "CRYPTO_set_mem_functions refused (libcrypto allocated already)";
+	json_set_alloc_funcs(torture_json_malloc, free);
+	if (sqlite3_config(SQLITE_CONFIG_MALLOC, &torture_sqlite_mem) != SQLITE_OK)
+		torture_setup_error = "sqlite3_config(SQLITE_CONFIG_MALLOC) refused";
+	/*
+	 * The libraries' one-time process initialisation, before anything is counted (as a
+	 * program does it first thing, where a failure ends it): a failed allocation inside
+	 * libcrypto's initialisation of its default context is not recoverable in OpenSSL 3.0
+	 * (openssl/openssl#25442: the context is left with NULL locks, the next call crashes).
+	 */
+	if (!OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_LOAD_CONFIG,
+	    NULL) || OSSL_LIB_CTX_get0_global_default() == NULL)
+		torture_setup_error = "OPENSSL_init_crypto failed";
+	if (sqlite3_initialize() != SQLITE_OK)
+		torture_setup_error = "sqlite3_initialize failed";
+	v = getenv("CT_TORTURE_LIBS");
+	torture_libs = v != NULL && strcmp(v, "1") == 0;
+	atexit(torture_report);
 }
