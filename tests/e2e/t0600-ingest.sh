@@ -124,7 +124,7 @@ $CT ingest --all "$L/cloudtrail/stratus/aws.credential-access.ec2-get-password-d
     "$L/cloudtrail/stratus/aws.persistence.sts-federation-token.json" >"$T/out" 2>"$T/err"
 t_is "a store failure in the middle of a file fails that file (exit 1, one line)" \
     "$?|$(cat "$T/err")" \
-    "1|credtrail ingest: $L/cloudtrail/stratus/aws.credential-access.ec2-get-password-data.json: storing an event: disk full (injected) (nothing of it was stored)"
+    "1|credtrail ingest: $L/cloudtrail/stratus/aws.credential-access.ec2-get-password-data.json: storing an event: store '$T/fail.db': disk full (injected) (nothing of it was stored)"
 t_is "none of its 20 records before the failure stayed; the next file was ingested" \
     "$(t_sql "select count(*) from provider_events where action = 'GetPasswordData'")|$(cat "$T/out")" \
     "0|$L/cloudtrail/stratus/aws.persistence.sts-federation-token.json: cloudtrail: read 2, new 2, duplicate 0, skipped 0, rejected 0"
