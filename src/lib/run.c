@@ -1151,6 +1151,34 @@ on_bpf_record(void *arg, const void *rec, size_t len)
 
 /* ---- DNS proxy callbacks (proxy threads, one at a time) ---- */
 
+/*
+ * Queue a proxy event (the reference is stolen) for dns_flush, in time order: a fast answer
+ * may be reported before a slow one asked earlier.  Called with r->mu held.
+ */
+static void
+dq_push(struct ct_run *r, json_t *ev, int64_t time_us)
+{
+	size_t k;
+
+	if (r->dq_len == r->dq_cap) {
+		size_t ncap = r->dq_cap == 0 ? 64 : r->dq_cap * 2;
+		struct dnsq *n = reallocarray(r->dq, ncap, sizeof(*n));
+
+		if (n == NULL) {
+			json_decref(ev);
+			if (r->sink_err == 0)
+				r->sink_err = ct_error(CT_ERR_NOMEM, "out of memory");
+			return;
+		}
+		r->dq = n;
+		r->dq_cap = ncap;
+	}
+	for (k = r->dq_len++; k > r->dq_limit && r->dq[k - 1].time_us > time_us; k--)
+		r->dq[k] = r->dq[k - 1];
+	r->dq[k].time_us = time_us;
+	r->dq[k].ev = ev;
+}
+
 static void
 on_dns_event(const struct ct_dns_event *dev, void *arg)
 {
@@ -1215,31 +1243,7 @@ on_dns_event(const struct ct_dns_event *dev, void *arg)
 		json_object_set_new(d, "queries",
 		    json_integer(json_integer_value(json_object_get(d, "queries")) + 1));
 	}
-	if (r->dq_len == r->dq_cap) {
-		size_t ncap = r->dq_cap == 0 ? 64 : r->dq_cap * 2;
-		struct dnsq *n = reallocarray(r->dq, ncap, sizeof(*n));
-
-		if (n == NULL) {
-			json_decref(ev);
-			if (r->sink_err == 0)
-				r->sink_err = ct_error(CT_ERR_NOMEM, "out of memory");
-			pthread_mutex_unlock(&r->mu);
-			return;
-		}
-		r->dq = n;
-		r->dq_cap = ncap;
-	}
-	/* in time order: a fast answer may be reported before a slow one asked earlier */
-	{
-		size_t k = r->dq_len++;
-
-		while (k > r->dq_limit && r->dq[k - 1].time_us > dev->time_us) {
-			r->dq[k] = r->dq[k - 1];
-			k--;
-		}
-		r->dq[k].time_us = dev->time_us;
-		r->dq[k].ev = ev;
-	}
+	dq_push(r, ev, dev->time_us);
 	pthread_mutex_unlock(&r->mu);
 }
 
@@ -1249,26 +1253,9 @@ static void
 on_dns_incident(json_t *ev, int64_t time_us, void *arg)
 {
 	struct ct_run *r = arg;
-	struct dnsq *n;
-	size_t k;
 
 	pthread_mutex_lock(&r->mu);
-	if (r->dq_len == r->dq_cap) {
-		if ((n = reallocarray(r->dq, r->dq_cap == 0 ? 64 : r->dq_cap * 2,
-		    sizeof(*n))) == NULL) {
-			json_decref(ev);
-			if (r->sink_err == 0)
-				r->sink_err = ct_error(CT_ERR_NOMEM, "out of memory");
-			pthread_mutex_unlock(&r->mu);
-			return;
-		}
-		r->dq = n;
-		r->dq_cap = r->dq_cap == 0 ? 64 : r->dq_cap * 2;
-	}
-	for (k = r->dq_len++; k > r->dq_limit && r->dq[k - 1].time_us > time_us; k--)
-		r->dq[k] = r->dq[k - 1];
-	r->dq[k].time_us = time_us;
-	r->dq[k].ev = ev;
+	dq_push(r, ev, time_us);
 	pthread_mutex_unlock(&r->mu);
 }
 
