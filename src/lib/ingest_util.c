@@ -239,7 +239,9 @@ ct_ingest_time_str(const char *s, size_t n, int64_t *out_us)
 		memcpy(buf, s, n);
 		buf[n] = '\0';
 		v = strtoll(buf, NULL, 10);
-		/* seconds until 5138, else milliseconds */
+		/* seconds until 5138, else milliseconds (16 digits of them overflow µs) */
+		if (v >= 100000000000LL && v > INT64_MAX / 1000)
+			goto bad;
 		*out_us = v < 100000000000LL ? v * 1000000 : v * 1000;
 		return 0;
 	}

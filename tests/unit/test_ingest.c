@@ -102,6 +102,9 @@ test_time_forms(void **state)
 	assert_int_equal(ct_ingest_time_str("yesterday", 9, &us), CT_ERR_FORMAT);
 	assert_int_equal(ct_ingest_time_str("Sep 14, 2020, 13:10:27 PM", 25, &us), CT_ERR_FORMAT);
 	assert_int_equal(ct_ingest_time_str("2020-13-01T00:00:00Z", 20, &us), CT_ERR_FORMAT);
+	/* 16 digits of milliseconds do not fit in µs (found by fuzz_ingest_cloudtrail) */
+	assert_int_equal(ct_ingest_time_str("9999999999999999", 16, &us), CT_ERR_FORMAT);
+	assert_int_equal(ts("9223372036854775"), 9223372036854775000LL);
 	/* a length, not a NUL, ends the text */
 	assert_int_equal(ct_ingest_time_str("2020-09-14T00:48:30Zjunk", 20, &us), 0);
 }
