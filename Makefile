@@ -82,12 +82,14 @@ unit: $(UNIT_BIN)
 #   unit (so make check)          $(O)/tests/fuzz/fuzz_<name>: the harness linked with
 #                                 tests/fuzz/replay.c, which feeds it every file of
 #                                 tests/fuzz/corpus/<name>/ once; tests/run runs them
+#   scripts/fuzz-campaign         each harness for a budget of CPU time (docs/fuzzing.md)
 FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAY  := $(patsubst tests/fuzz/%.c,$(O)/tests/fuzz/%,$(FUZZ_SRC))
 FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRC))
 FUZZ_LIB_OBJ := $(patsubst %.c,$(O)/fuzz/obj/%.o,$(UTIL_SRC) $(LIB_SRC))
 FUZZ_SECONDS ?= 60
-FUZZ_CFLAGS   = -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
+FUZZ_CFLAGS   = -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	       -fno-sanitize-recover=undefined
 
 $(O)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(O)/libcredtrail.a
 	@mkdir -p $(dir $@)
