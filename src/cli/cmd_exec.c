@@ -78,7 +78,8 @@ cmd_exec(int argc, char **argv)
 		{ OPT_LIST, 0, "allow", &allow, "RULE", "allow a destination (as credtrail run)" },
 		{ OPT_STRING, 0, "policy", &policy_file, "FILE", "allow rules from FILE" },
 		{ OPT_FLAG, 0, "enforce", &enforce, NULL, "refuse what the rules do not allow" },
-		{ OPT_STRING, 0, "user", &user, "USER", "run CMD as USER (default: nobody)" },
+		{ OPT_STRING, 0, "user", &user, "USER", "run CMD as USER (default: nobody; "
+		    "'dynamic': a uid no other process has, for this run only)" },
 		{ OPT_STRING, 0, "upstream-dns", &upstream, "ADDR[:PORT]",
 		  "resolver the DNS proxy forwards to (default: /etc/resolv.conf)" },
 		{ OPT_DURATION, 0, "grace", &grace, "DUR",
