@@ -106,6 +106,25 @@ ct_stmt_finalize(struct ct_stmt *s)
 		s->ops->finalize(s);
 }
 
+void
+ct_db_defer(struct ct_store *st, ct_db_defer_fn *fn, void *arg)
+{
+	st->defer_fn = fn;
+	st->defer_arg = arg;
+}
+
+int
+ct_stmt_step_defer(struct ct_stmt *s, int64_t tag)
+{
+	return s->ops->step_defer(s, tag);
+}
+
+int
+ct_db_flush(struct ct_store *st)
+{
+	return st->ops->flush(st);
+}
+
 int64_t
 ct_db_changes(struct ct_store *st)
 {

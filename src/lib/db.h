@@ -70,6 +70,22 @@ void ct_stmt_reset(struct ct_stmt *s);
 void ct_stmt_clear_bindings(struct ct_stmt *s);
 void ct_stmt_finalize(struct ct_stmt *s);
 
+/*
+ * Deferred writes, for a bulk loop that needs each write's outcome but not at once (ingest):
+ * between ct_db_defer(st, fn, arg) and ct_db_defer(st, NULL, NULL), ct_stmt_step_defer() runs
+ * a write with its current bindings (which may be changed right after) and fn(arg, tag, rc,
+ * changes) is told its step code and row count, in order, at the latest by ct_db_flush() or
+ * before any other statement runs on the store.  SQLite calls fn at once; PostgreSQL sends
+ * the writes in a pipeline and reads their outcomes every CT_DB_PIPELINE of them (one round
+ * trip for many).  ct_stmt_step_defer() and ct_db_flush() return a negative CT_ERR_* only when
+ * the connection itself failed; a write's own failure goes to fn.
+ */
+#define CT_DB_PIPELINE	256
+typedef void ct_db_defer_fn(void *arg, int64_t tag, int rc, int64_t changes);
+void ct_db_defer(struct ct_store *st, ct_db_defer_fn *fn, void *arg);
+int ct_stmt_step_defer(struct ct_stmt *s, int64_t tag);
+int ct_db_flush(struct ct_store *st);
+
 /* Rows changed by the last INSERT, UPDATE or DELETE on the store's connection. */
 int64_t ct_db_changes(struct ct_store *st);
 

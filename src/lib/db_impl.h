@@ -19,6 +19,8 @@ struct ct_store {
 	char *path;		/* as given: a file name or a postgres:// URL */
 	char *display;		/* the path to show: a URL without its password */
 	int in_tx;
+	ct_db_defer_fn *defer_fn;	/* ct_db_defer() */
+	void *defer_arg;
 };
 
 /* Every backend's statement starts with this. */
@@ -47,6 +49,8 @@ struct ct_db_ops {
 	int (*bind_int64)(struct ct_stmt *s, int i, int64_t v);
 	int (*bind_null)(struct ct_stmt *s, int i);
 	int (*step)(struct ct_stmt *s);
+	int (*step_defer)(struct ct_stmt *s, int64_t tag);
+	int (*flush)(struct ct_store *st);
 	const char *(*col_text)(struct ct_stmt *s, int i);
 	int64_t (*col_int64)(struct ct_stmt *s, int i);
 	int (*col_is_null)(struct ct_stmt *s, int i);

@@ -39,6 +39,9 @@ struct pg_conn {
 	int64_t changes;	/* rows of the last INSERT/UPDATE/DELETE */
 	unsigned int seq;	/* names of prepared statements */
 	char err[512];		/* the last error's first line */
+	int piping;		/* in pipeline mode: deferred writes sent, outcomes not read */
+	int64_t *tags;		/* theirs, in order */
+	size_t ntags, captags;
 };
 
 struct pg_stmt {
@@ -101,11 +104,98 @@ note_changes(struct pg_conn *pc, PGresult *res)
 }
 
 static int
+classify(const PGresult *res)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	if (state != NULL && strcmp(state, "23505") == 0)
+		return CT_DB_UNIQUE;
+	if (state != NULL && strcmp(state, "23503") == 0)
+		return CT_DB_FOREIGN;
+	return CT_ERR_DB;
+}
+
+/*
+ * Read the outcomes of the deferred writes (db.h), hand each to the store's defer_fn, and
+ * leave pipeline mode.  A write that failed aborts the ones after it up to the sync: they
+ * are reported failed too, and pc->err keeps the first one's message.
+ */
+static int
+pg_drain(struct ct_store *st)
+{
+	struct pg_conn *pc = PC(st);
+	PGresult *res;
+	int64_t changes;
+	size_t i;
+	int r = 0, rc, failed = 0;
+
+	if (pc == NULL || !pc->piping)
+		return 0;
+	pc->piping = 0;
+	if (PQpipelineSync(pc->c) != 1) {
+		set_err(pc, PQerrorMessage(pc->c));
+		r = ct_error(CT_ERR_DB, "store '%s': %s", st->display, pc->err);
+	}
+	for (i = 0; i < pc->ntags; i++) {
+		changes = 0;
+		if (r != 0 || (res = PQgetResult(pc->c)) == NULL) {
+			rc = CT_ERR_DB;
+		} else {
+			switch (PQresultStatus(res)) {
+			case PGRES_COMMAND_OK:
+			case PGRES_TUPLES_OK:
+				rc = CT_DB_DONE;
+				note_changes(pc, res);
+				changes = pc->changes;
+				break;
+			case PGRES_PIPELINE_ABORTED:
+				rc = CT_ERR_DB;
+				break;
+			default:
+				if (!failed)
+					set_res_err(pc, res);
+				failed = 1;
+				rc = classify(res);
+			}
+			PQclear(res);
+			while ((res = PQgetResult(pc->c)) != NULL)	/* the NULL after each */
+				PQclear(res);
+		}
+		if (st->defer_fn != NULL)
+			st->defer_fn(st->defer_arg, pc->tags[i], rc, changes);
+	}
+	pc->ntags = 0;
+	if (r == 0) {
+		/* the sync's own result, then out of pipeline mode */
+		while ((res = PQgetResult(pc->c)) != NULL) {
+			rc = PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+			PQclear(res);
+			if (rc)
+				break;
+		}
+		if (PQexitPipelineMode(pc->c) != 1) {
+			set_err(pc, PQerrorMessage(pc->c));
+			r = ct_error(CT_ERR_DB, "store '%s': %s", st->display, pc->err);
+		}
+	}
+	return r;
+}
+
+static int
+pg_flush(struct ct_store *st)
+{
+	return pg_drain(st);
+}
+
+static int
 pg_exec(struct ct_store *st, const char *sql)
 {
 	struct pg_conn *pc = PC(st);
 	PGresult *res;
 	int r = 0;
+
+	if ((r = pg_drain(st)) != 0)
+		return r;
 
 	res = PQexec(pc->c, sql);
 	switch (PQresultStatus(res)) {
@@ -169,7 +259,9 @@ pg_close(struct ct_store *st)
 {
 	struct pg_conn *pc = PC(st);
 
+	pg_drain(st);
 	PQfinish(pc->c);
+	free(pc->tags);
 	free(pc);
 	st->conn = NULL;
 }
@@ -185,6 +277,7 @@ pg_rollback(struct ct_store *st)
 {
 	struct pg_conn *pc = PC(st);
 
+	pg_drain(st);
 	if (PQtransactionStatus(pc->c) != PQTRANS_IDLE)
 		PQclear(PQexec(pc->c, "ROLLBACK"));
 }
@@ -435,7 +528,6 @@ pg_step(struct ct_stmt *x)
 	struct pg_stmt *s = PS(x);
 	struct pg_conn *pc = PC(x->st);
 	PGresult *res;
-	const char *state;
 	int rc;
 
 	if (s->res != NULL) {
@@ -446,6 +538,8 @@ pg_step(struct ct_stmt *x)
 		s->row = s->nrows;
 		return CT_DB_DONE;
 	}
+	if (pg_drain(x->st) != 0)
+		return CT_ERR_DB;
 	if (!s->ran) {
 		s->ran = 1;
 		res = PQexecParams(pc->c, s->sql, s->nparams, s->types,
@@ -481,16 +575,66 @@ pg_step(struct ct_stmt *x)
 		return s->nrows > 0 ? CT_DB_ROW : CT_DB_DONE;
 	default:
 		set_res_err(pc, res);
-		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		if (state != NULL && strcmp(state, "23505") == 0)
-			rc = CT_DB_UNIQUE;
-		else if (state != NULL && strcmp(state, "23503") == 0)
-			rc = CT_DB_FOREIGN;
-		else
-			rc = CT_ERR_DB;
+		rc = classify(res);
 		PQclear(res);
 		return rc;
 	}
+}
+
+static void pg_reset(struct ct_stmt *x);
+
+static int
+pg_step_defer(struct ct_stmt *x, int64_t tag)
+{
+	struct pg_stmt *s = PS(x);
+	struct ct_store *st = x->st;
+	struct pg_conn *pc = PC(st);
+	PGresult *res;
+	int64_t *t;
+	size_t n;
+	int r;
+
+	pg_reset(x);
+	if (s->name[0] == '\0') {
+		/* prepared first, outside the pipeline */
+		if ((r = pg_drain(st)) != 0)
+			return r;
+		snprintf(s->name, sizeof(s->name), "ct%u", ++pc->seq);
+		s->ran = 1;
+		res = PQprepare(pc->c, s->name, s->sql, s->nparams, s->types);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			set_res_err(pc, res);
+			PQclear(res);
+			s->name[0] = '\0';
+			if (st->defer_fn != NULL)
+				st->defer_fn(st->defer_arg, tag, CT_ERR_DB, 0);
+			return 0;
+		}
+		PQclear(res);
+	}
+	if (pc->ntags == pc->captags) {
+		n = pc->captags == 0 ? CT_DB_PIPELINE : pc->captags * 2;
+		if ((t = reallocarray(pc->tags, n, sizeof(*t))) == NULL)
+			return ct_error(CT_ERR_NOMEM, "out of memory");
+		pc->tags = t;
+		pc->captags = n;
+	}
+	if (!pc->piping) {
+		if (PQenterPipelineMode(pc->c) != 1) {
+			set_err(pc, PQerrorMessage(pc->c));
+			return ct_error(CT_ERR_DB, "store '%s': %s", st->display, pc->err);
+		}
+		pc->piping = 1;
+	}
+	if (PQsendQueryPrepared(pc->c, s->name, s->nparams, (const char *const *)s->vals, NULL,
+	    NULL, 0) != 1) {
+		set_err(pc, PQerrorMessage(pc->c));
+		r = ct_error(CT_ERR_DB, "store '%s': %s", st->display, pc->err);
+		pg_drain(st);
+		return r;
+	}
+	pc->tags[pc->ntags++] = tag;
+	return pc->ntags >= CT_DB_PIPELINE ? pg_drain(st) : 0;
 }
 
 static int
@@ -570,6 +714,7 @@ pg_finalize(struct ct_stmt *x)
 
 	pg_reset(x);
 	pg_clear_bindings(x);
+	pg_drain(x->st);
 	/* a transaction an error ended refuses even this; the name then lives on, unused */
 	if (s->name[0] != '\0' && pc != NULL && PQtransactionStatus(pc->c) != PQTRANS_INERROR) {
 		snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
@@ -687,6 +832,8 @@ const struct ct_db_ops ct_db_pg_ops = {
 	.bind_int64 = pg_bind_int64,
 	.bind_null = pg_bind_null,
 	.step = pg_step,
+	.step_defer = pg_step_defer,
+	.flush = pg_flush,
 	.col_text = pg_col_text,
 	.col_int64 = pg_col_int64,
 	.col_is_null = pg_col_is_null,

@@ -173,6 +173,23 @@ sq_step(struct ct_stmt *s)
 	}
 }
 
+static int
+sq_step_defer(struct ct_stmt *s, int64_t tag)
+{
+	int rc = sq_step(s);
+
+	if (s->st->defer_fn != NULL)
+		s->st->defer_fn(s->st->defer_arg, tag, rc, sqlite3_changes(DB(s->st)));
+	return 0;
+}
+
+static int
+sq_flush(struct ct_store *st)
+{
+	(void)st;
+	return 0;
+}
+
 static const char *
 sq_col_text(struct ct_stmt *s, int i)
 {
@@ -232,6 +249,8 @@ const struct ct_db_ops ct_db_sqlite_ops = {
 	.bind_int64 = sq_bind_int64,
 	.bind_null = sq_bind_null,
 	.step = sq_step,
+	.step_defer = sq_step_defer,
+	.flush = sq_flush,
 	.col_text = sq_col_text,
 	.col_int64 = sq_col_int64,
 	.col_is_null = sq_col_is_null,

@@ -538,6 +538,7 @@ struct fctx {
 	int64_t ref_us;			/* for syslog years */
 	int seen_formats;		/* bit per format */
 	int repass;			/* looking only for records with keys learnt since */
+	int store_err;			/* the first failed write (stored), 0 if none */
 };
 
 static void
@@ -635,25 +636,46 @@ store_event(struct fctx *f, const struct ct_pevent *ev, const uint8_t *raw, size
 	ct_stmt_bind_int64(s, 38, f->file_id);
 	ct_stmt_bind_int64(s, 39, (int64_t)offset);
 	ct_stmt_bind_int64(s, 40, f->now_us);
-	rc = ct_stmt_step(s);
-	if (rc != CT_DB_DONE) {
-		rc = ct_store_error(in->st, "storing an event");
-		ct_stmt_reset(s);
+	/* the outcome comes to stored(), at once (SQLite) or a pipeline later (PostgreSQL) */
+	if ((rc = ct_stmt_step_defer(s, f->repass)) != 0)
 		return rc;
+	ct_stmt_reset(s);
+	return f->store_err;
+}
+
+/* A deferred event write's outcome (db.h): count it new or duplicate. */
+static void
+stored(void *arg, int64_t repass, int rc, int64_t changes)
+{
+	struct fctx *f = arg;
+
+	if (rc != CT_DB_DONE) {
+		if (f->store_err == 0)
+			f->store_err = ct_store_error(f->in->st, "storing an event");
+		return;
 	}
-	if (f->repass) {
+	if (repass) {
 		/* a record the first pass skipped, kept now */
-		if (ct_db_changes(in->st) > 0) {
+		if (changes > 0) {
 			f->stats->new_++;
 			f->stats->skipped--;
 		}
-	} else if (ct_db_changes(in->st) > 0) {
+	} else if (changes > 0) {
 		f->stats->new_++;
 	} else {
 		f->stats->duplicate++;
 	}
-	ct_stmt_reset(s);
-	return 0;
+}
+
+/* Every deferred write's outcome in: the file's first failure, or 0. */
+static int
+stored_all(struct fctx *f)
+{
+	int r;
+
+	if ((r = ct_db_flush(f->in->st)) != 0)
+		return r;
+	return f->store_err;
 }
 
 static int
@@ -1035,7 +1057,8 @@ ingest_one(struct ct_ingest *in, const char *path, const void *mem, size_t memle
 	in_tx = 1;
 	if ((r = file_row_begin(&f, path)) != 0)
 		goto out;
-	if ((r = run_pass(&f, inp, json)) != 0)
+	ct_db_defer(in->st, stored, &f);
+	if ((r = run_pass(&f, inp, json)) != 0 || (r = stored_all(&f)) != 0)
 		goto out;
 	for (pass = 1; pass < MAX_PASSES && json && in->nfresh > 0 &&
 	    (mem != NULL || strcmp(path, "-") != 0); pass++) {
@@ -1045,9 +1068,10 @@ ingest_one(struct ct_ingest *in, const char *path, const void *mem, size_t memle
 			goto out;
 		fresh_promote(in);
 		f.repass = 1;
-		if ((r = run_pass(&f, inp, json)) != 0)
+		if ((r = run_pass(&f, inp, json)) != 0 || (r = stored_all(&f)) != 0)
 			goto out;
 	}
+	ct_db_defer(in->st, NULL, NULL);
 	set_format(&f);
 	if ((r = file_row_finish(&f, path)) != 0)
 		goto out;
@@ -1059,6 +1083,8 @@ ingest_one(struct ct_ingest *in, const char *path, const void *mem, size_t memle
 	r = 0;
  out:
 	if (r != 0) {
+		/* outcomes still in a pipeline are of writes the rollback takes back */
+		ct_db_defer(in->st, NULL, NULL);
 		set_format(&f);
 		if (inp != NULL && !f.repass)
 			stats->bytes = ct_input_raw_bytes(inp);

@@ -70,10 +70,27 @@ t_err "a duplicate task id is refused as on SQLite" 1 "already" \
     $CT --db "$DB" task new --id "$task"
 t_is "and left one row" "$(CREDTRAIL_DB=$DB t_sql "select count(*) from tasks where id = '$task'")" 1
 
-# ---- concurrency: 4 writers, overlapping ingests and mints at once ----
+# ---- a write failing in the middle of a file (ingest sends its writes in a pipeline) ----
 cp -r "$FIX/ingest" "$T/logs"
 L=$T/logs
 touch -d '2026-11-26 00:00:00 UTC' "$L"/sshd/*
+XDB=$(newdb fail)
+$CT --db "$XDB" task list >/dev/null
+CREDTRAIL_DB=$XDB t_sql "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS
+    'BEGIN IF NEW.event_id = ''12345678-1234-1234-1234-999999999999'' THEN
+    RAISE EXCEPTION ''disk full (injected)''; END IF; RETURN NEW; END';
+    CREATE TRIGGER boom BEFORE INSERT ON provider_events FOR EACH ROW EXECUTE FUNCTION boom()"
+gz=$L/cloudtrail/panther_cloudtrail_rule_tests.jsonl.gz
+next=$L/cloudtrail/stratus/aws.persistence.sts-federation-token.json
+$CT --db "$XDB" ingest --all "$gz" "$next" >"$T/out" 2>"$T/err"
+t_is "a write failing after more than a pipeline's worth of a file fails that file (exit 1, one line)" \
+    "$?|$(cat "$T/err")" \
+    "1|credtrail ingest: $gz: storing an event: store '${XDB/:$T_PG_PASS/}': disk full (injected) (nothing of it was stored)"
+t_is "none of its records stayed; the next file was ingested" \
+    "$(CREDTRAIL_DB=$XDB t_sql 'select count(*) from provider_events')|$(CREDTRAIL_DB=$XDB t_sql 'select count(*) from ingested_files')|$(cat "$T/out")" \
+    "2|1|$next: cloudtrail: read 2, new 2, duplicate 0, skipped 0, rejected 0"
+
+# ---- concurrency: 4 writers, overlapping ingests and mints at once ----
 mapfile -t files < <(find "$L" -type f ! -name '.*' ! -name PROVENANCE.md | sort)
 # the reference: every file once into a SQLite ledger
 $CT --db "$T/ref.db" ingest --all "${files[@]}" >/dev/null 2>&1
