@@ -465,6 +465,24 @@ static const enum ct_qkey ch_key_kinds[] = {
 };
 #define NCH_KEY_KINDS (sizeof(ch_key_kinds) / sizeof(ch_key_kinds[0]))
 
+/* " OR hasAny(COLUMN, ['v', ...])" over the values `keep` keeps (NULL: all of them). */
+static void
+ch_has_any(struct sql *q, const char *column, char *const *v, size_t n,
+    int (*keep)(const char *))
+{
+	size_t i, j;
+
+	alt(q);
+	put(q, "hasAny(%s, [", column);
+	for (i = 0, j = 0; i < n; i++) {
+		if (keep != NULL && !keep(v[i]))
+			continue;
+		put(q, j++ == 0 ? "" : ", ");
+		lit(q, v[i]);
+	}
+	put(q, "])");
+}
+
 /* "(key OR key ...)": the rows that can carry a key of k. */
 static void
 ch_keys_or(struct sql *q, const struct ct_query_keys *k)
@@ -486,24 +504,8 @@ ch_keys_or(struct sql *q, const struct ct_query_keys *k)
 	q->nterms = 0;
 	ntok = count_keep(all.v[CT_QK_PRINCIPAL], all.n[CT_QK_PRINCIPAL], is_plain);
 	if (ntok > 0) {
-		alt(q);
-		put(q, "hasAny(keys, [");
-		for (i = 0, j = 0; i < all.n[CT_QK_PRINCIPAL]; i++) {
-			if (!is_plain(all.v[CT_QK_PRINCIPAL][i]))
-				continue;
-			put(q, j++ == 0 ? "" : ", ");
-			lit(q, all.v[CT_QK_PRINCIPAL][i]);
-		}
-		put(q, "])");
-		alt(q);
-		put(q, "hasAny(tails, [");
-		for (i = 0, j = 0; i < all.n[CT_QK_PRINCIPAL]; i++) {
-			if (!is_plain(all.v[CT_QK_PRINCIPAL][i]))
-				continue;
-			put(q, j++ == 0 ? "" : ", ");
-			lit(q, all.v[CT_QK_PRINCIPAL][i]);
-		}
-		put(q, "])");
+		ch_has_any(q, "keys", all.v[CT_QK_PRINCIPAL], all.n[CT_QK_PRINCIPAL], is_plain);
+		ch_has_any(q, "tails", all.v[CT_QK_PRINCIPAL], all.n[CT_QK_PRINCIPAL], is_plain);
 	}
 	/* keys a JSON log escapes: the raw record itself */
 	for (i = 0; i < all.n[CT_QK_PRINCIPAL]; i++) {
@@ -531,15 +533,8 @@ ch_keys_or(struct sql *q, const struct ct_query_keys *k)
 		put(q, "))");
 		free(serial);
 	}
-	if (k->n[CT_QK_TASK] > 0) {
-		alt(q);
-		put(q, "hasAny(tasks, [");
-		for (i = 0; i < k->n[CT_QK_TASK]; i++) {
-			put(q, i == 0 ? "" : ", ");
-			lit(q, k->v[CT_QK_TASK][i]);
-		}
-		put(q, "])");
-	}
+	if (k->n[CT_QK_TASK] > 0)
+		ch_has_any(q, "tasks", k->v[CT_QK_TASK], k->n[CT_QK_TASK], NULL);
 	put(q, ")");
 	q->nterms = sub;
 	ct_query_keys_release(&all);
