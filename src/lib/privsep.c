@@ -912,6 +912,14 @@ install_seccomp(void)
 		SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(prlimit64), SCMP_SYS(getuid),
 		SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid), SCMP_SYS(lseek),
 	};
+	static const struct {
+		int nr;
+		unsigned long a0;
+	} allow_a0[] = {
+		{ SCMP_SYS(socket), AF_INET }, { SCMP_SYS(socket), AF_INET6 },
+		{ SCMP_SYS(prctl), PR_GET_NO_NEW_PRIVS }, { SCMP_SYS(prctl), PR_GET_DUMPABLE },
+		{ SCMP_SYS(prctl), PR_SET_NAME }, { SCMP_SYS(prctl), PR_GET_NAME },
+	};
 	scmp_filter_ctx ctx;
 	size_t i;
 	int r = 0;
@@ -920,26 +928,10 @@ install_seccomp(void)
 		return ct_error(CT_ERR_SYSTEM, "seccomp_init");
 	for (i = 0; i < sizeof(allow) / sizeof(allow[0]) && r == 0; i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allow[i], 0);
-	/* sockets to the resolver only: IPv4 and IPv6 */
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-		    SCMP_A0(SCMP_CMP_EQ, AF_INET));
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-		    SCMP_A0(SCMP_CMP_EQ, AF_INET6));
-	/* prctl: only questions, and naming its threads */
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
-		    SCMP_A0(SCMP_CMP_EQ, PR_GET_NO_NEW_PRIVS));
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
-		    SCMP_A0(SCMP_CMP_EQ, PR_GET_DUMPABLE));
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
-		    SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
-		    SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME));
+	/* sockets to the resolver only (IPv4 and IPv6); prctl only for questions and names */
+	for (i = 0; i < sizeof(allow_a0) / sizeof(allow_a0[0]) && r == 0; i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allow_a0[i].nr, 1,
+		    SCMP_A0(SCMP_CMP_EQ, allow_a0[i].a0));
 	/* files: there are none in the empty root; say so instead of dying */
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0);
