@@ -4,9 +4,10 @@
  * of one cgroup subtree (the agent's), reported through a ring buffer; in enforce mode,
  * destinations outside the allowlist are refused with EPERM.
  *
- * The cgroup/ programs are attached to the agent's cgroup only, so they run for nothing else.
- * The tp_btf/ programs are global; each first asks bpf_current_task_under_cgroup() and returns
- * at once for tasks outside the subtree (one helper call per fork/exec/exit on the host).
+ * The cgroup/ and sockops programs are attached to the agent's cgroup only, so they run for
+ * nothing else.  The tp_btf/ programs are global; each first asks
+ * bpf_current_task_under_cgroup() and returns at once for tasks outside the subtree (one
+ * helper call per fork/exec/exit on the host).
  *
  * DNS: connect/sendmsg to port 53 (any address, UDP or TCP) is rewritten to credtrail's DNS
  * proxy on loopback; recvmsg rewrites the proxy's source address back to the resolver the
@@ -129,18 +130,12 @@ GUARD_ARRAY(alive_sendmsg4);
 GUARD_ARRAY(alive_sendmsg6);
 GUARD_ARRAY(alive_egress);
 
-/* Per socket: who connected it (a close may run in softirq context), and the DNS redirect. */
+/*
+ * Per socket, for the rarer cases: the DNS redirect (restored in recvmsg), the last
+ * destination of an unconnected UDP socket, the last unix path, a send on another family.
+ */
 struct sk_info {
-	__u64 open_ns;
-	__u32 pid;
-	__u32 tid;
-	__u32 ppid;
-	__u32 uid;
-	char comm[CT_MON_COMM_LEN];
-	__u32 report_close;
-	__u32 in_flight;	/* counted in `inflight` */
 	__u32 verdict;
-	__u32 flags;
 	__u32 dns_set;
 	__u32 dns_ip4;		/* what the agent asked for, as it wrote it */
 	__u32 dns_ip6[4];
@@ -192,7 +187,7 @@ fill_hdr(struct ct_mon_hdr *h, __u32 type)
 	h->pid = pt >> 32;
 	h->tid = (__u32)pt;
 	h->uid = (__u32)bpf_get_current_uid_gid();
-	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->ppid = task->real_parent->tgid;
 	h->pad = 0;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
@@ -315,6 +310,32 @@ note_dns_client(__u16 proto, __u16 port, __u32 pid, __u32 tid, __u64 cookie)
 }
 
 /*
+ * The verdict on a destination that is not redirected DNS, and its flags (metadata, the
+ * proxy itself, audit mode's no-match).
+ */
+static __always_inline __u32
+judge(__u16 family, const __u8 *daddr, __u16 dport, int stream, __u32 *flags)
+{
+	int metadata = is_metadata(family, daddr), allowed;
+
+	if (metadata)
+		*flags |= CT_MONF_METADATA;
+	if (is_proxy(family, daddr, dport, stream)) {
+		*flags |= CT_MONF_PROXY;
+		allowed = 1;
+	} else if (cfg_enforce || cfg_have_policy) {
+		allowed = policy_allows(family, daddr, dport, metadata);
+	} else {
+		allowed = 1;
+	}
+	if (cfg_enforce)
+		return allowed ? CT_MON_ALLOW : CT_MON_DENY;
+	if (!allowed)
+		*flags |= CT_MONF_NOMATCH;
+	return CT_MON_AUDIT;
+}
+
+/*
  * The common path of connect4/6 and sendmsg4/6.  Returns 1 to let the call proceed, 0 to
  * refuse it with EPERM.
  */
@@ -326,7 +347,7 @@ handle_sock_addr(struct bpf_sock_addr *ctx, int v6, __u32 type)
 	__u8 daddr[16] = {}, odaddr[16] = {};
 	__u32 flags = 0, verdict, w[4], sock_type = ctx->type, proto = ctx->protocol;
 	__u16 family, dport, odport = 0, ofamily = 0;
-	int stream = sock_type == SOCK_STREAM, metadata, allowed;
+	int stream = sock_type == SOCK_STREAM;
 
 	dport = bpf_ntohs((__u16)ctx->user_port);
 	if (!v6) {
@@ -411,27 +432,8 @@ handle_sock_addr(struct bpf_sock_addr *ctx, int v6, __u32 type)
 		flags |= CT_MONF_REDIRECT;
 
 		verdict = cfg_enforce ? CT_MON_ALLOW : CT_MON_AUDIT;
-		metadata = 0;
-		allowed = 1;
 	} else {
-		metadata = is_metadata(family, daddr);
-		if (metadata)
-			flags |= CT_MONF_METADATA;
-		if (is_proxy(family, daddr, dport, stream)) {
-			flags |= CT_MONF_PROXY;
-			allowed = 1;
-		} else if (cfg_enforce || cfg_have_policy) {
-			allowed = policy_allows(family, daddr, dport, metadata);
-		} else {
-			allowed = 1;
-		}
-		if (cfg_enforce) {
-			verdict = allowed ? CT_MON_ALLOW : CT_MON_DENY;
-		} else {
-			verdict = CT_MON_AUDIT;
-			if (!allowed)
-				flags |= CT_MONF_NOMATCH;
-		}
+		verdict = judge(family, daddr, dport, stream, &flags);
 	}
 
 	/*
@@ -449,26 +451,6 @@ handle_sock_addr(struct bpf_sock_addr *ctx, int v6, __u32 type)
 			si->last_port = dport;
 			si->verdict = verdict;
 			__builtin_memcpy(si->last_addr, daddr, 16);
-		}
-	} else if (stream && verdict != CT_MON_DENY) {
-		/* TCP: remember who connected, to report the connection's end */
-		if (si == NULL)
-			si = bpf_sk_storage_get(&sk_info, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-		if (si != NULL) {
-			__u64 pt = bpf_get_current_pid_tgid();
-			struct task_struct *task = bpf_get_current_task_btf();
-
-			si->open_ns = bpf_ktime_get_ns();
-			si->pid = pt >> 32;
-			si->tid = (__u32)pt;
-			si->uid = (__u32)bpf_get_current_uid_gid();
-			si->ppid = BPF_CORE_READ(task, real_parent, tgid);
-			bpf_get_current_comm(si->comm, sizeof(si->comm));
-			si->report_close = 1;
-			si->verdict = verdict;
-			si->flags = flags;
-		} else {
-			count_drop(CT_DROP_SKSTORAGE);
 		}
 	}
 
@@ -744,90 +726,79 @@ int BPF_PROG(ct_exit, struct task_struct *p)
 	return 0;
 }
 
-/* TCP connection ends: a socket with our storage reaching CLOSE. */
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(ct_sock_state, const struct sock *sk, const int oldstate, const int newstate)
+/*
+ * The agent's TCP connections from SYN to CLOSE: a sock_ops program on the agent's cgroup,
+ * so it runs for the agent's sockets only.  An active open about to send its SYN asks for
+ * the socket's state changes (a flag the kernel keeps in the socket: nothing to allocate)
+ * and is counted in flight; at CLOSE a close record goes out with the connection's
+ * addresses and byte counts.  Who connected, the verdict and the flags are the connect
+ * record's: the loader joins the two by socket cookie (the close may run in softirq
+ * context, where the current task is anybody's).  A connect that fails before its SYN
+ * leaves nothing behind.
+ */
+static __always_inline void
+conn_close(struct bpf_sock_ops *ctx, __u32 oldstate)
 {
-	struct sk_info *si;
 	struct ct_mon_net *e;
-	const struct tcp_sock *tp;
-	__u16 family;
-
-	__u32 zero = 0;
+	struct bpf_sock *bs = ctx->sk;
+	struct tcp_sock *tp;
+	__u32 zero = 0, w0, w1, w2, w3;
 	__s64 *n;
 
-	if (newstate != TCP_CLOSE && newstate != TCP_ESTABLISHED && newstate != TCP_SYN_SENT)
-		return 0;
-	if (sk->sk_protocol != IPPROTO_TCP_)
-		return 0;
-	si = bpf_sk_storage_get(&sk_info, (struct sock *)sk, 0, 0);
-	if (si == NULL)
-		return 0;
-	if (newstate == TCP_ESTABLISHED && si->dns_set && !si->dns_noted) {
-		/* DNS over TCP: connect ran before the port was chosen; the query follows */
-		si->dns_noted = 1;
-		note_dns_client(IPPROTO_TCP_, sk->__sk_common.skc_num, si->dns_pid, si->dns_tid,
-		    bpf_get_socket_cookie((struct sock *)sk));
-	}
-	if (!si->report_close)
-		return 0;
-	if (newstate == TCP_SYN_SENT) {
-		/* only a socket that got this far will reach CLOSE (a failed route does not) */
-		if (!si->in_flight && (n = bpf_map_lookup_elem(&inflight, &zero)) != NULL) {
-			__sync_fetch_and_add(n, 1);
-			si->in_flight = 1;
-		}
-		return 0;
-	}
-	if (newstate == TCP_ESTABLISHED) {
-		si->flags |= CT_MONF_ESTABLISHED;
-		return 0;
-	}
-	si->report_close = 0;
-	if (si->in_flight && (n = bpf_map_lookup_elem(&inflight, &zero)) != NULL) {
+	if ((n = bpf_map_lookup_elem(&inflight, &zero)) != NULL)
 		__sync_fetch_and_add(n, -1);
-		si->in_flight = 0;
-	}
+	if (bs == NULL || (tp = bpf_skc_to_tcp_sock(bs)) == NULL)
+		return;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (e == NULL) {
 		count_drop(CT_DROP_RINGBUF_NET);
-		return 0;
+		return;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
 	e->h.ts_ns = bpf_ktime_get_ns();
 	e->h.type = CT_MON_CLOSE;
-	e->h.pid = si->pid;
-	e->h.tid = si->tid;
-	e->h.ppid = si->ppid;
-	e->h.uid = si->uid;
-	__builtin_memcpy(e->h.comm, si->comm, sizeof(e->h.comm));
-	e->cookie = bpf_get_socket_cookie((void *)sk);
-	e->open_ns = si->open_ns;
-	e->verdict = si->verdict;
-	e->flags = si->flags;
-	family = sk->__sk_common.skc_family;
-	e->sock_family = family;
+	e->cookie = bpf_get_socket_cookie(ctx);
+	/* established unless it ended while still opening */
+	if (oldstate != TCP_SYN_SENT && oldstate != TCP_SYN_RECV)
+		e->flags = CT_MONF_ESTABLISHED;
+	e->sock_family = ctx->family;
 	e->sock_type = SOCK_STREAM;
 	e->proto = IPPROTO_TCP_;
-	/* skc_num is already cleared when the port is released; inet_sport is not */
-	e->sport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock *)sk, inet_sport));
-	e->dport = bpf_ntohs(sk->__sk_common.skc_dport);
-	if (family == AF_INET) {
+	/* the local port is already released (skc_num is 0); inet_sport is not */
+	e->sport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
+	/* remote_port holds the port in network order in its upper 16 bits */
+	e->dport = bpf_ntohs((__u16)(ctx->remote_port >> 16));
+	if (ctx->family == AF_INET) {
 		e->family = AF_INET;
-		__builtin_memcpy(e->saddr, &sk->__sk_common.skc_rcv_saddr, 4);
-		__builtin_memcpy(e->daddr, &sk->__sk_common.skc_daddr, 4);
+		w0 = ctx->local_ip4;
+		w1 = ctx->remote_ip4;
+		__builtin_memcpy(e->saddr, &w0, 4);
+		__builtin_memcpy(e->daddr, &w1, 4);
 	} else {
-		struct in6_addr s6 = sk->__sk_common.skc_v6_rcv_saddr;
-		struct in6_addr d6 = sk->__sk_common.skc_v6_daddr;
-
-		e->family = AF_INET6;
-		if (si->flags & CT_MONF_V4MAPPED) {
+		w0 = ctx->remote_ip6[0];
+		w1 = ctx->remote_ip6[1];
+		w2 = ctx->remote_ip6[2];
+		w3 = ctx->remote_ip6[3];
+		if (w0 == 0 && w1 == 0 && w2 == bpf_htonl(0xffff)) {
 			e->family = AF_INET;
-			__builtin_memcpy(e->saddr, &s6.in6_u.u6_addr8[12], 4);
-			__builtin_memcpy(e->daddr, &d6.in6_u.u6_addr8[12], 4);
+			e->flags |= CT_MONF_V4MAPPED;
+			__builtin_memcpy(e->daddr, &w3, 4);
+			w3 = ctx->local_ip6[3];
+			__builtin_memcpy(e->saddr, &w3, 4);
 		} else {
-			__builtin_memcpy(e->saddr, &s6, 16);
-			__builtin_memcpy(e->daddr, &d6, 16);
+			e->family = AF_INET6;
+			__builtin_memcpy(e->daddr, &w0, 4);
+			__builtin_memcpy(e->daddr + 4, &w1, 4);
+			__builtin_memcpy(e->daddr + 8, &w2, 4);
+			__builtin_memcpy(e->daddr + 12, &w3, 4);
+			w0 = ctx->local_ip6[0];
+			w1 = ctx->local_ip6[1];
+			w2 = ctx->local_ip6[2];
+			w3 = ctx->local_ip6[3];
+			__builtin_memcpy(e->saddr, &w0, 4);
+			__builtin_memcpy(e->saddr + 4, &w1, 4);
+			__builtin_memcpy(e->saddr + 8, &w2, 4);
+			__builtin_memcpy(e->saddr + 12, &w3, 4);
 		}
 	}
 	/*
@@ -835,13 +806,47 @@ int BPF_PROG(ct_sock_state, const struct sock *sk, const int oldstate, const int
 	 * included), never SYN or FIN; bytes_received counts sequence space, so the peer's FIN
 	 * (SOCK_DONE: tcp_fin() saw it) is one too many.
 	 */
-	tp = (const struct tcp_sock *)sk;
-	e->bytes_sent = BPF_CORE_READ(tp, bytes_sent);
-	e->bytes_recv = BPF_CORE_READ(tp, bytes_received);
-	if ((BPF_CORE_READ(sk, __sk_common.skc_flags) & (1UL << SOCK_DONE)) && e->bytes_recv > 0)
+	e->bytes_sent = tp->bytes_sent;
+	e->bytes_recv = tp->bytes_received;
+	if ((tp->inet_conn.icsk_inet.sk.__sk_common.skc_flags & (1UL << SOCK_DONE)) &&
+	    e->bytes_recv > 0)
 		e->bytes_recv--;
 	bpf_ringbuf_submit(e, submit_flags());
-	return 0;
+}
+
+SEC("sockops")
+int ct_sockops(struct bpf_sock_ops *ctx)
+{
+	struct sk_info *si;
+	struct bpf_sock *bs;
+	__u32 zero = 0;
+	__s64 *n;
+
+	switch (ctx->op) {
+	case BPF_SOCK_OPS_TCP_CONNECT_CB:
+		/* the SYN is about to go: follow the connection to CLOSE */
+		if (bpf_sock_ops_cb_flags_set(ctx, ctx->bpf_sock_ops_cb_flags |
+		    BPF_SOCK_OPS_STATE_CB_FLAG) == 0 &&
+		    (n = bpf_map_lookup_elem(&inflight, &zero)) != NULL)
+			__sync_fetch_and_add(n, 1);
+		break;
+	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+		/* DNS over TCP: connect ran before the port was chosen; the query follows */
+		if (!cfg_dns_clients || (bs = ctx->sk) == NULL)
+			break;
+		si = bpf_sk_storage_get(&sk_info, bs, 0, 0);
+		if (si != NULL && si->dns_set && !si->dns_noted) {
+			si->dns_noted = 1;
+			note_dns_client(IPPROTO_TCP_, (__u16)ctx->local_port, si->dns_pid,
+			    si->dns_tid, bpf_get_socket_cookie(ctx));
+		}
+		break;
+	case BPF_SOCK_OPS_STATE_CB:
+		if (ctx->args[1] == TCP_CLOSE)
+			conn_close(ctx, ctx->args[0]);
+		break;
+	}
+	return 1;
 }
 
 /* ---- beyond inet: unix sockets, refused privileges, other socket families ---- */

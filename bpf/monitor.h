@@ -21,7 +21,9 @@ enum ct_mon_type {
 	CT_MON_CONNECT = 1,	/* connect() on an inet socket (TCP, UDP, ping) */
 	CT_MON_SENDMSG = 2,	/* sendto/sendmsg with a destination (unconnected UDP) */
 	CT_MON_SOCK_CREATE = 3,	/* a raw or packet socket */
-	CT_MON_CLOSE = 4,	/* a TCP connection reached CLOSE */
+	CT_MON_CLOSE = 4,	/* a TCP connection reached CLOSE (the kernel leaves the
+				 * process, verdict and open time to the loader, which
+				 * takes them from the connect record of the same cookie) */
 	CT_MON_FORK = 5,	/* a new process (not a thread) */
 	CT_MON_EXEC = 6,
 	CT_MON_EXIT = 7,	/* the last thread of a process exited */
@@ -53,7 +55,9 @@ enum ct_mon_flags {
 enum ct_mon_drop {
 	CT_DROP_RINGBUF_NET = 0,	/* ring buffer full: network event lost */
 	CT_DROP_RINGBUF_PROC = 1,	/* ring buffer full: process event lost */
-	CT_DROP_SKSTORAGE = 2,		/* no socket storage: a close will not be reported */
+	CT_DROP_SKSTORAGE = 2,		/* per-socket state lost: DNS redirect storage, or
+					 * (counted by the loader) a close whose connect
+					 * record was not there to join */
 	CT_DROP_EXEC_PATH = 3,		/* exec filename or argv[0] unreadable (event kept) */
 	CT_DROP_MAX = 4,
 };

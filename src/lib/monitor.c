@@ -25,6 +25,7 @@
 /* enum bpf_attach_type values of Linux 6.7, newer than the uapi headers we build with */
 #define CT_BPF_CGROUP_UNIX_CONNECT	49
 #define CT_BPF_CGROUP_UNIX_SENDMSG	50
+#include "lib/conntab.h"
 #include "lib/monitor.h"
 #include "util/err.h"
 
@@ -37,6 +38,9 @@ struct ct_monitor {
 	int64_t mono_to_wall_ns;	/* wall = mono + this */
 	int cgfd;			/* our own copy of the cgroup fd (guard detach) */
 	int guarded;			/* the guard is attached */
+	int enforce;
+	struct ct_conntab *conns;	/* connect records of open TCP connections */
+	uint64_t close_unjoined;	/* closes whose connect record was not there */
 };
 
 /* The guard's programs, their pass programs and tail-call arrays, by attach type. */
@@ -142,14 +146,67 @@ bpf_fail(int err, const char *what)
 
 /* ---- events ---- */
 
+/*
+ * TCP connections: keep each connect record until the close of the same socket, and
+ * complete the close record (which the kernel writes without knowing who connected) from
+ * it: the process, the verdict, the flags, the resolver a redirected DNS connection asked
+ * for, and the open time (the connect).
+ */
+static int
+join_tcp(struct ct_monitor *m, struct ct_mon_net *e)
+{
+	struct ct_mon_net c;
+	int r;
+
+	if (e->h.type == CT_MON_CONNECT) {
+		if (e->sock_type != SOCK_STREAM || e->verdict == CT_MON_DENY)
+			return 0;
+		r = ct_conntab_put(m->conns, e);
+		return r < 0 ? r : 0;
+	}
+	if (!ct_conntab_take(m->conns, e->cookie, &c)) {
+		m->close_unjoined++;
+		e->verdict = m->enforce ? CT_MON_ALLOW : CT_MON_AUDIT;
+		return 0;
+	}
+	e->h.pid = c.h.pid;
+	e->h.tid = c.h.tid;
+	e->h.ppid = c.h.ppid;
+	e->h.uid = c.h.uid;
+	memcpy(e->h.comm, c.h.comm, sizeof(e->h.comm));
+	e->open_ns = c.h.ts_ns;
+	e->verdict = c.verdict;
+	e->flags |= c.flags & (CT_MONF_REDIRECT | CT_MONF_METADATA | CT_MONF_NOMATCH |
+	    CT_MONF_PROXY);
+	e->odport = c.odport;
+	e->ofamily = c.ofamily;
+	memcpy(e->odaddr, c.odaddr, sizeof(e->odaddr));
+	return 0;
+}
+
 static int
 rb_sample(void *ctx, void *data, size_t len)
 {
 	struct ct_monitor *m = ctx;
+	const struct ct_mon_hdr *h = data;
+	struct ct_mon_net close;
 	int r;
 
 	if (len < sizeof(struct ct_mon_hdr))
 		return 0;
+	if ((h->type == CT_MON_CONNECT || h->type == CT_MON_CLOSE) &&
+	    len >= sizeof(struct ct_mon_net)) {
+		if (h->type == CT_MON_CLOSE) {
+			/* complete a copy: the ring buffer's record is not ours to change */
+			memcpy(&close, data, sizeof(close));
+			data = &close;
+			len = sizeof(close);
+		}
+		if ((r = join_tcp(m, data)) < 0) {
+			m->cb_err = r;
+			return -1;
+		}
+	}
 	if ((r = m->on_event(m->arg, data, len)) < 0) {
 		m->cb_err = r;
 		return -1;
@@ -271,8 +328,14 @@ ct_monitor_open(struct ct_monitor **out, const struct ct_monitor_params *p)
 		return ct_error(CT_ERR_NOMEM, "out of memory");
 	m->on_event = p->on_event;
 	m->arg = p->arg;
+	m->enforce = p->enforce != 0;
 	m->mono_to_wall_ns = mono_to_wall_offset();
+	if ((m->conns = ct_conntab_new(0)) == NULL) {
+		free(m);
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	}
 	if ((m->cgfd = fcntl(cgfd, F_DUPFD_CLOEXEC, 3)) < 0) {
+		ct_conntab_free(m->conns);
 		free(m);
 		return ct_error(CT_ERR_SYSTEM, "cannot duplicate the cgroup descriptor");
 	}
@@ -304,7 +367,6 @@ ct_monitor_open(struct ct_monitor **out, const struct ct_monitor_params *p)
 	if ((s->links.ct_fork = bpf_program__attach(s->progs.ct_fork)) == NULL ||
 	    (s->links.ct_exec = bpf_program__attach(s->progs.ct_exec)) == NULL ||
 	    (s->links.ct_exit = bpf_program__attach(s->progs.ct_exit)) == NULL ||
-	    (s->links.ct_sock_state = bpf_program__attach(s->progs.ct_sock_state)) == NULL ||
 	    (s->links.ct_cap_denied = bpf_program__attach(s->progs.ct_cap_denied)) == NULL ||
 	    (s->links.ct_sigsys = bpf_program__attach(s->progs.ct_sigsys)) == NULL ||
 	    (s->links.ct_other_send = bpf_program__attach(s->progs.ct_other_send)) == NULL) {
@@ -319,6 +381,7 @@ ct_monitor_open(struct ct_monitor **out, const struct ct_monitor_params *p)
 	    (r = attach_cgroup(s->progs.ct_recvmsg4, &s->links.ct_recvmsg4, cgfd)) != 0 ||
 	    (r = attach_cgroup(s->progs.ct_recvmsg6, &s->links.ct_recvmsg6, cgfd)) != 0 ||
 	    (r = attach_cgroup(s->progs.ct_sock_create, &s->links.ct_sock_create, cgfd)) != 0 ||
+	    (r = attach_cgroup(s->progs.ct_sockops, &s->links.ct_sockops, cgfd)) != 0 ||
 	    (r = attach_cgroup(s->progs.ct_connect_unix, &s->links.ct_connect_unix, cgfd)) != 0 ||
 	    (r = attach_cgroup(s->progs.ct_sendmsg_unix, &s->links.ct_sendmsg_unix, cgfd)) != 0)
 		goto out;
@@ -348,6 +411,7 @@ ct_monitor_free(struct ct_monitor *m)
 	monitor_bpf__destroy(m->skel);
 	if (m->cgfd >= 0)
 		close(m->cgfd);
+	ct_conntab_free(m->conns);
 	free(m);
 }
 
@@ -505,6 +569,7 @@ ct_monitor_drops(struct ct_monitor *m, uint64_t out[CT_DROP_MAX])
 		if (bpf_map_lookup_elem(bpf_map__fd(m->skel->maps.drops), &i, &out[i]) != 0)
 			return ct_error(CT_ERR_SYSTEM, "cannot read the BPF drop counters");
 	}
+	out[CT_DROP_SKSTORAGE] += m->close_unjoined;
 	return 0;
 }
 
@@ -549,7 +614,7 @@ ct_monitor_detach(struct ct_monitor *m)
 		&m->skel->links.ct_recvmsg4, &m->skel->links.ct_recvmsg6,
 		&m->skel->links.ct_sock_create, &m->skel->links.ct_fork,
 		&m->skel->links.ct_exec, &m->skel->links.ct_exit,
-		&m->skel->links.ct_sock_state,
+		&m->skel->links.ct_sockops,
 	};
 	size_t i;
 

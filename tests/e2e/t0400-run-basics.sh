@@ -109,6 +109,27 @@ close|tcp|127.0.0.2|$PORT|[\"route53.amazonaws.com\"]|audit|5|3|1"
 t_like "credtrail verify accepts the run's signed log and attestation" \
     "$($CT verify "$T/rec.jsonl.dsse.json" 2>&1)" \
     "^verified complete: $(jq -s '[.[] | select(.seq != null)] | length' "$T/rec.jsonl") records"
+# a close is joined to its connect by socket: who connected, not who was running at the
+# close; a connect refused before its SYN (broadcast: ENETUNREACH) has no close and is not
+# left counted as open
+ct_run join -- $CLIENT "tcp4:255.255.255.255:$PORT" "tcp4:127.0.0.2:$PORT"
+t_is "the broadcast connect fails before its SYN, the other one works" "$(cat "$T/join.out")" \
+    "ENETUNREACH
+ok"
+t_is "both connects are recorded, one close" \
+    "$(jq -c 'select(.type=="connect" or .type=="close") | [.type, .dst]' "$T/join.jsonl")" \
+    '["connect","255.255.255.255"]
+["connect","127.0.0.2"]
+["close","127.0.0.2"]'
+t_is "the close names the process, thread and verdict of its connect" \
+    "$(jq -s -c '[.[] | select(.type=="connect" and .dst=="127.0.0.2")][0] as $c
+        | [.[] | select(.type=="close")][0] as $e
+        | [$e.socket == $c.socket, $e.pid == $c.pid, $e.tid == $c.tid, $e.comm, $e.uid, $e.verdict,
+           $e.open_time == $c.time]' "$T/join.jsonl")" \
+    '[true,true,true,"python3",65534,"audit",true]'
+t_is "and the run ends with no connection left open and nothing lost" \
+    "$(jq -c 'select(.type=="end") | [.open_connections, .complete, .drops.socket_storage]' "$T/join.jsonl")" \
+    '[0,true,0]'
 t_err "an existing events file is never overwritten" 125 "exists" \
     $CT run --task "$TASK" --events "$T/rec.jsonl" -- /bin/true
 

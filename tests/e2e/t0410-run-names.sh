@@ -123,6 +123,10 @@ t_is "the TCP connects to port 53 are recorded as redirected" \
     "$(jq -c 'select(.type=="connect") | [.dst, .dport, .proto, .dns_redirect, .verdict]' "$T/dnstcp.jsonl")" \
     '["192.0.2.53",53,"tcp",true,"allow"]
 ["192.0.2.53",53,"tcp",true,"allow"]'
+t_is "and so are their closes, with the resolver asked for" \
+    "$(jq -c 'select(.type=="close") | [.dst, .dport, .dns_redirect, .verdict, .established]' "$T/dnstcp.jsonl")" \
+    '["192.0.2.53",53,true,"allow",true]
+["192.0.2.53",53,true,"allow",true]'
 t_is "and the proxy's records say TCP" \
     "$(jq -c 'select(.type=="dns") | [.proto, .qname, .verdict, .rcode]' "$T/dnstcp.jsonl")" \
     '["tcp","route53.amazonaws.com","allow","NOERROR"]
