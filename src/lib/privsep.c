@@ -916,7 +916,6 @@ install_seccomp(void)
 		int nr;
 		unsigned long a0;
 	} allow_a0[] = {
-		{ SCMP_SYS(socket), AF_INET }, { SCMP_SYS(socket), AF_INET6 },
 		{ SCMP_SYS(prctl), PR_GET_NO_NEW_PRIVS }, { SCMP_SYS(prctl), PR_GET_DUMPABLE },
 		{ SCMP_SYS(prctl), PR_SET_NAME }, { SCMP_SYS(prctl), PR_GET_NAME },
 	};
@@ -928,10 +927,20 @@ install_seccomp(void)
 		return ct_error(CT_ERR_SYSTEM, "seccomp_init");
 	for (i = 0; i < sizeof(allow) / sizeof(allow[0]) && r == 0; i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allow[i], 0);
-	/* sockets to the resolver only (IPv4 and IPv6); prctl only for questions and names */
+	/* prctl only for questions and names */
 	for (i = 0; i < sizeof(allow_a0) / sizeof(allow_a0[0]) && r == 0; i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allow_a0[i].nr, 1,
 		    SCMP_A0(SCMP_CMP_EQ, allow_a0[i].a0));
+	/*
+	 * sockets to the resolver only: IPv4 or IPv6, UDP or TCP with the default protocol
+	 * (no raw, ping or other protocol sockets; the flags NONBLOCK and CLOEXEC aside)
+	 */
+	for (i = 0; i < 4 && r == 0; i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 3,
+		    SCMP_A0(SCMP_CMP_EQ, i < 2 ? AF_INET : AF_INET6),
+		    SCMP_A1(SCMP_CMP_MASKED_EQ, ~(unsigned long)(SOCK_NONBLOCK | SOCK_CLOEXEC) &
+		    0xffffffffUL, i % 2 == 0 ? SOCK_DGRAM : SOCK_STREAM),
+		    SCMP_A2(SCMP_CMP_EQ, 0));
 	/* files: there are none in the empty root; say so instead of dying */
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0);

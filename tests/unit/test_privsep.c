@@ -831,6 +831,9 @@ sandboxed(int what)
 		if ((fd = socket(AF_INET6, SOCK_DGRAM, 0)) < 0)
 			_exit(14);
 		close(fd);
+		if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
+			_exit(15);
+		close(fd);
 		switch (what) {
 		case 0:
 			_exit(0);
@@ -852,6 +855,15 @@ sandboxed(int what)
 		case 6:
 			if (setuid(0) == 0)
 				_exit(21);
+			break;
+		case 7:
+			(void)socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);	/* a ping socket */
+			break;
+		case 8:
+			(void)socket(AF_INET6, SOCK_RAW, IPPROTO_UDP);
+			break;
+		case 9:
+			(void)socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
 			break;
 		}
 		_exit(20);
@@ -877,8 +889,8 @@ test_sandbox_kills_the_rest(void **state)
 	int what, st;
 
 	(void)state;
-	/* execve, a unix socket, ptrace, kill, bpf, setuid */
-	for (what = 1; what <= 6; what++) {
+	/* execve, a unix socket, ptrace, kill, bpf, setuid, ping, raw and MPTCP sockets */
+	for (what = 1; what <= 9; what++) {
 		st = sandboxed(what);
 		if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSYS)
 			fail_msg("case %d: wait status %#x, not killed by SIGSYS", what, st);
