@@ -46,6 +46,7 @@
 
 #include "lib/db.h"
 #include "lib/cgroup.h"
+#include "lib/dnsguard.h"
 #include "lib/dnsproxy.h"
 #include "lib/dynuser.h"
 #include "lib/evlog.h"
@@ -119,6 +120,9 @@ struct ct_run {
 	int wd_fd;
 
 	struct ct_dnsproxy *px;
+	struct ct_dnsguard *dg;		/* the proxy child's cgroup and egress programs */
+	uint64_t dg_refused;		/* connects and sends of the child it refused */
+	int dns_fatal;			/* the DNS start left us where we must not go on */
 	struct ct_monitor *mon;
 	int64_t expired_us;
 	struct ct_seccomp_mon *sm;
@@ -1416,9 +1420,9 @@ child_main(struct ct_run *r, pid_t parent, int procs_fd, int rep_fd, int sm_sock
  * and remove it, so the agent cannot run on unmonitored.
  */
 static void __attribute__((noreturn))
-watchdog_main(int rfd, int cgfd, const char *cgpath)
+watchdog_main(int rfd, int cgfd, const char *cgpath, const char *dnspath)
 {
-	char c = 0;
+	char c = 0, kill_file[PATH_MAX + 16];
 	ssize_t n;
 	int fd, i;
 
@@ -1440,10 +1444,17 @@ watchdog_main(int rfd, int cgfd, const char *cgpath)
 		n = write(fd, "1", 1);
 		close(fd);
 	}
+	/* the DNS proxy's cgroup (lib/dnsguard.h), if it was made: its child goes too */
+	snprintf(kill_file, sizeof(kill_file), "%s/cgroup.kill", dnspath);
+	if ((fd = open(kill_file, O_WRONLY | O_CLOEXEC)) >= 0) {
+		n = write(fd, "1", 1);
+		close(fd);
+	}
 	for (i = 0; i < 1000; i++) {
 		struct timespec ts = { 0, 10 * 1000000L };
 
-		if (rmdir(cgpath) == 0 || errno == ENOENT)
+		if ((rmdir(cgpath) == 0 || errno == ENOENT) &&
+		    (rmdir(dnspath) == 0 || errno == ENOENT))
 			break;
 		nanosleep(&ts, NULL);
 	}
@@ -1453,9 +1464,15 @@ watchdog_main(int rfd, int cgfd, const char *cgpath)
 static int
 start_watchdog(struct ct_run *r)
 {
+	char dnspath[PATH_MAX], *slash;
 	int pfd[2];
 	pid_t pid;
 
+	/* where start_dns() puts the proxy's cgroup: beside the agent's */
+	if ((slash = strrchr(r->cg.path, '/')) == NULL ||
+	    snprintf(dnspath, sizeof(dnspath), "%.*s/credtrail-dns-%s", (int)(slash - r->cg.path),
+	    r->cg.path, r->id) >= (int)sizeof(dnspath))
+		return ct_error(CT_ERR_INTERNAL, "cgroup path too long: '%s'", r->cg.path);
 	if (pipe2(pfd, O_CLOEXEC) != 0)
 		return ct_error(CT_ERR_SYSTEM, "cannot create a pipe");
 	if ((pid = fork()) < 0) {
@@ -1465,7 +1482,7 @@ start_watchdog(struct ct_run *r)
 	}
 	if (pid == 0) {
 		close(pfd[1]);
-		watchdog_main(pfd[0], r->cg.dirfd, r->cg.path);
+		watchdog_main(pfd[0], r->cg.dirfd, r->cg.path, dnspath);
 	}
 	close(pfd[0]);
 	r->wd_pid = pid;
@@ -1642,7 +1659,7 @@ start_dns(struct ct_run *r)
 	struct ct_dnsproxy_config cfg;
 	struct sockaddr_in *a4;
 	struct sockaddr_in6 *a6;
-	int rc;
+	int rc, lrc;
 
 	ct_dnsproxy_config_init(&cfg);
 	if (r->p.upstream_dns != NULL)
@@ -1666,14 +1683,51 @@ start_dns(struct ct_run *r)
 	cfg.privsep = 1;		/* the agent's DNS is parsed without privileges */
 	cfg.on_incident = on_dns_incident;
 	cfg.arg = r;
+	/*
+	 * As root, the proxy's sockets and its child are born in a cgroup of their own, whose
+	 * programs let the child reach only the upstream resolver (lib/dnsguard.h): this
+	 * process steps into it for the start, and back out.
+	 */
+	if (geteuid() == 0) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "credtrail-dns-%s", r->id);
+		if ((rc = ct_dnsguard_enter(&r->dg, name)) != 0)
+			return rc;
+	}
 	if ((rc = ct_dnsproxy_start(&cfg, &r->px)) != 0) {
 		/* no IPv6 loopback: IPv4 only (IPv6 DNS then goes to ::ffff:127.0.0.1) */
 		cfg.nlisten = 1;
 		memset(&cfg.listen[1], 0, sizeof(cfg.listen[1]));
-		if (ct_dnsproxy_start(&cfg, &r->px) != 0)
-			return rc;
+		if (ct_dnsproxy_start(&cfg, &r->px) == 0)
+			rc = 0;
 	}
-	return 0;
+	if (r->dg != NULL && (lrc = ct_dnsguard_leave(r->dg)) != 0) {
+		/* never carry on from the proxy's cgroup */
+		r->dns_fatal = 1;
+		rc = lrc;
+	}
+	if (rc == 0 && r->dg != NULL)
+		rc = ct_dnsguard_attach(r->dg, &cfg.upstream, ct_dnsproxy_port(r->px));
+	if (rc != 0) {
+		ct_dnsproxy_stop(r->px);
+		r->px = NULL;
+		ct_dnsguard_free(r->dg);
+		r->dg = NULL;
+	}
+	return rc;
+}
+
+/* The proxy has stopped: keep what its egress programs refused, and remove its cgroup. */
+static void
+stop_dnsguard(struct ct_run *r)
+{
+	if (r->dg == NULL)
+		return;
+	if (ct_dnsguard_refused(r->dg, &r->dg_refused) != 0)
+		ct_error_clear();
+	ct_dnsguard_free(r->dg);
+	r->dg = NULL;
 }
 
 /*
@@ -1713,6 +1767,8 @@ start_dns_in_netns(struct ct_run *r)
 		/* never carry on from the wrong namespace */
 		ct_dnsproxy_stop(r->px);
 		r->px = NULL;
+		stop_dnsguard(r);
+		r->dns_fatal = 1;
 		rc = ct_error(CT_ERR_SYSTEM, "cannot return to our network namespace");
 	}
  out:
@@ -2005,9 +2061,10 @@ start_event(struct ct_run *r)
 		json_object_set_new(ev, "fallback_reason", json_string(r->fallback_reason));
 	if (ev != NULL && r->px != NULL && ct_dnsproxy_child_pid(r->px) > 0) {
 		/* the evidence says who parses the agent's DNS: a child without privileges */
-		json_object_set_new(ev, "dns_proxy", json_pack("{s:b, s:i, s:I}", "privsep", 1,
-		    "pid", (int)ct_dnsproxy_child_pid(r->px),
-		    "uid", (json_int_t)ct_dnsproxy_child_uid(r->px)));
+		json_object_set_new(ev, "dns_proxy", json_pack("{s:b, s:i, s:I, s:s?}", "privsep",
+		    1, "pid", (int)ct_dnsproxy_child_pid(r->px),
+		    "uid", (json_int_t)ct_dnsproxy_child_uid(r->px),
+		    "cgroup", r->dg != NULL ? ct_dnsguard_path(r->dg) : NULL));
 	}
 	if (ev != NULL && r->attach) {
 		/* no agent of ours: no pid, no user */
@@ -2359,7 +2416,7 @@ ct_run_start(struct ct_run **out, const struct ct_run_params *p)
 
 	if (r->backend == CT_RUN_BACKEND_EBPF) {
 		if ((rc = r->attach ? start_dns_in_netns(r) : start_dns(r)) != 0) {
-			if (p->enforce)
+			if (p->enforce || r->dns_fatal)
 				goto out;
 			/* audit mode runs on without names; the start event says so */
 			r->fallback_reason = strdup(ct_errmsg(rc));
@@ -2713,6 +2770,7 @@ ct_run_wait(struct ct_run *r)
 		r->have_dstats = 1;
 		ct_dnsproxy_stop(r->px);
 		r->px = NULL;
+		stop_dnsguard(r);
 	}
 	dns_mark(r);
 	if ((rc = dns_flush(r, 0)) != 0)
@@ -2749,6 +2807,9 @@ ct_run_wait(struct ct_run *r)
 		json_object_set_new(ev, "timed_out", json_true());
 	if (ev != NULL && r->have_dstats && r->dstats.lost)
 		json_object_set_new(ev, "dns_proxy_lost", json_true());
+	if (ev != NULL && r->dg_refused != 0)
+		json_object_set_new(ev, "dns_proxy_egress_refused",
+		    json_integer((json_int_t)r->dg_refused));
 	rc = sink_locked(r, ev, r->end_us, 0, 0);
 	if (rc == 0 && r->log != NULL) {
 		final = json_pack("{s:s, s:O, s:b, s:s?}", "backend",
@@ -3003,6 +3064,7 @@ ct_run_free(struct ct_run *r)
 	}
 	ct_dnsproxy_stop(r->px);
 	r->px = NULL;
+	stop_dnsguard(r);
 	if (r->in_tx)
 		db_flush(r);
 	ct_stmt_finalize(r->ins);

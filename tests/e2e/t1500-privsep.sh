@@ -120,9 +120,9 @@ EOF
 touch "$T/go-insp"
 wait "$runner"
 t_is "the run ends normally" "$(cat "$T/insp.rc")" 0
-t_is "its start event names the proxy child and the uid it ran as (signed with the log)" \
-    "$(jq -c 'select(.type=="start") | .dns_proxy' "$T/insp.jsonl")" \
-    "{\"pid\":$child,\"privsep\":true,\"uid\":$uid}"
+t_is "its start event names the proxy child, the uid it ran as and its cgroup (signed with the log)" \
+    "$(jq -c 'select(.type=="start") | .dns_proxy | [.pid, .privsep, .uid, (.cgroup | test("/credtrail-dns-[0-9a-f]{16}$"))]' "$T/insp.jsonl")" \
+    "[$child,true,$uid,true]"
 t_is "a normal run records no privsep incident, the evidence is complete" \
     "$(jq -c 'select(.type=="privsep")' "$T/insp.jsonl")/$(jq -c 'select(.type=="end") |
     [.complete, .dns_proxy_lost]' "$T/insp.jsonl")" "/[true,null]"
@@ -225,5 +225,52 @@ t_is "dns-proxy --privsep: a clean stop, nothing refused, the parent's records o
     "$(grep '^privsep: [0-9]' "$T/px.out") $(jq -c 'select(.type=="dns") | [.qname, .verdict]' \
     "$T/px.jsonl" | tr '\n' ' ')" \
     'privsep: 0 requests refused, child serving ["route53.amazonaws.com","allow"] ["evil.example","deny"] ["evil.example","deny"] '
+
+
+# ---- the child's egress: a cgroup of its own, whose programs let it reach the upstream
+# resolver and loopback answers from its port, nothing else ----
+ct_run eg --enforce --allow "route53.amazonaws.com:$P1" -- \
+    sh -c "$CLIENT tcp:route53.amazonaws.com:$P1; while [ ! -e $T/go-eg ]; do sleep 0.05; done" &
+runner=$!
+wait_line eg 1
+t_is "DNS works through the confined child" "$(cat "$T/eg.out")" ok
+CG=$(jq -r 'select(.type=="start") | .dns_proxy.cgroup' "$T/eg.jsonl")
+t_like "the start event names the child's cgroup, a sibling of the agent's" "$CG" \
+    "^$(dirname "$(jq -r 'select(.type=="start") | .cgroup' "$T/eg.jsonl")")/credtrail-dns-[0-9a-f]{16}\$"
+t_is "the child is alone in it" "$(cat "$CG/cgroup.procs" 2>&1)" \
+    "$(jq -r 'select(.type=="start") | .dns_proxy.pid' "$T/eg.jsonl")"
+# a stand-in for a child taken over through a parser bug: a process joining that cgroup
+t_is "a process in the child's cgroup reaches the upstream resolver (UDP, TCP) and nothing else" \
+    "$(sh -c "echo \$\$ >'$CG/cgroup.procs' && exec $PY - $P1 $DNSPORT" <<'EOF'
+import errno, socket, struct, sys
+p1, dnsport = int(sys.argv[1]), int(sys.argv[2])
+def tcp(fam, addr, port):
+    s = socket.socket(fam, socket.SOCK_STREAM); s.settimeout(3)
+    try:
+        s.connect((addr, port)); return "ok"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e))
+    finally:
+        s.close()
+def udp(addr, port, q=b"x"):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+    try:
+        s.sendto(q, (addr, port))
+        return "answer" if len(s.recv(512)) > 12 else "short"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e))
+q = struct.pack(">HHHHHH", 7, 0x100, 1, 0, 0, 0) + b"\x07route53\x09amazonaws\x03com\x00" + \
+    struct.pack(">HH", 1, 1)
+print(tcp(socket.AF_INET, "127.0.0.2", p1), udp("127.0.0.2", p1),
+      tcp(socket.AF_INET6, "::1", p1), tcp(socket.AF_INET6, "::ffff:127.0.0.2", p1),
+      tcp(socket.AF_INET, "192.0.2.1", 443), udp("127.0.0.1", dnsport, q),
+      tcp(socket.AF_INET, "127.0.0.1", dnsport))
+EOF
+)" "EPERM EPERM EPERM EPERM EPERM answer ok"
+touch "$T/go-eg"
+wait "$runner"
+t_is "the run ends well, with the five refusals counted" \
+    "$(jq -c 'select(.type=="end") | [.exit_status, .dns_proxy_egress_refused]' "$T/eg.jsonl")" '[0,5]'
+t_ok "and the child's cgroup is gone" test ! -e "$CG"
 
 t_done
