@@ -1932,6 +1932,15 @@ ct_dnsproxy_start(const struct ct_dnsproxy_config *cfg, struct ct_dnsproxy **out
 		return ct_error(CT_ERR_INVALID, "no upstream resolver for the dns proxy");
 	if (ss_port(&cfg->upstream) == 0)
 		return ct_error(CT_ERR_INVALID, "the upstream resolver needs a port other than 0");
+	/* forwarding to ourselves would loop until max_inflight (a chosen port: see below) */
+	for (i = 0; i < cfg->nlisten; i++) {
+		if (ss_port(&cfg->listen[i]) != 0 && same_addrport(&cfg->listen[i],
+		    &cfg->upstream)) {
+			ct_dns_fmt_addrport(&cfg->listen[i], a, sizeof(a));
+			return ct_error(CT_ERR_INVALID,
+			    "the upstream resolver %s is the dns proxy itself", a);
+		}
+	}
 	if ((r = proxy_new(cfg, &px)) != 0)
 		return r;
 	/* an ephemeral UDP port may be taken for TCP (or on another address): try again */
@@ -1954,7 +1963,7 @@ ct_dnsproxy_start(const struct ct_dnsproxy_config *cfg, struct ct_dnsproxy **out
 		r = ct_error(CT_ERR_SYSTEM, "cannot find a free port for the dns proxy");
 		goto out;
 	}
-	/* forwarding to ourselves would loop until max_inflight */
+	/* the same with the port the kernel chose */
 	for (i = 0; i < px->nlisten; i++) {
 		struct sockaddr_storage me = cfg->listen[i];
 
