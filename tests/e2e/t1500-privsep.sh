@@ -234,12 +234,16 @@ ct_run eg --enforce --allow "route53.amazonaws.com:$P1" -- \
 runner=$!
 wait_line eg 1
 t_is "DNS works through the confined child" "$(cat "$T/eg.out")" ok
-CG=$(jq -r 'select(.type=="start") | .dns_proxy.cgroup' "$T/eg.jsonl")
-t_like "the start event names the child's cgroup, a sibling of the agent's" "$CG" \
-    "^$(dirname "$(jq -r 'select(.type=="start") | .cgroup' "$T/eg.jsonl")")/credtrail-dns-[0-9a-f]{16}\$"
-t_is "the child is alone in it" "$(cat "$CG/cgroup.procs" 2>&1)" \
-    "$(jq -r 'select(.type=="start") | .dns_proxy.pid' "$T/eg.jsonl")"
+# the child's cgroup, from /proc (the event log is not read while the run goes on)
+set -- $(proxy_child "$T/eg.jsonl")
+egchild=${1:-none}
+CGMNT=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+CG=$CGMNT$(sed -n 's/^0:://p' "/proc/$egchild/cgroup" 2>/dev/null)
+t_like "the child lives in a cgroup of its own, beside credtrail's agent cgroups" "$CG" \
+    "^$CGMNT(/.*)?/credtrail-dns-[0-9a-f]{16}\$"
+t_is "the child is alone in it" "$(cat "$CG/cgroup.procs" 2>&1)" "$egchild"
 # a stand-in for a child taken over through a parser bug: a process joining that cgroup
+[ -d "$CG" ] || CG=$T/no-such-cgroup
 t_is "a process in the child's cgroup reaches the upstream resolver (UDP, TCP) and nothing else" \
     "$(sh -c "echo \$\$ >'$CG/cgroup.procs' && exec $PY - $P1 $DNSPORT" <<'EOF'
 import errno, socket, struct, sys
@@ -271,6 +275,9 @@ touch "$T/go-eg"
 wait "$runner"
 t_is "the run ends well, with the five refusals counted" \
     "$(jq -c 'select(.type=="end") | [.exit_status, .dns_proxy_egress_refused]' "$T/eg.jsonl")" '[0,5]'
+t_is "its start event names the child and that cgroup" \
+    "$(jq -r 'select(.type=="start") | "\(.dns_proxy.pid) \(.dns_proxy.cgroup)"' "$T/eg.jsonl")" \
+    "$egchild $CG"
 t_ok "and the child's cgroup is gone" test ! -e "$CG"
 
 t_done
