@@ -1417,7 +1417,8 @@ child_main(struct ct_run *r, pid_t parent, int procs_fd, int rep_fd, int sm_sock
 /*
  * The watchdog: a process outside the agent's cgroup that waits for credtrail to end.  If
  * the pipe closes without the "done" byte, credtrail died (kill -9, crash): kill the cgroup
- * and remove it, so the agent cannot run on unmonitored.
+ * and remove it, so the agent cannot run on unmonitored.  In attach mode the watched cgroup
+ * is someone else's (cgfd < 0, cgpath NULL): only the DNS proxy's cgroup is cleaned up.
  */
 static void __attribute__((noreturn))
 watchdog_main(int rfd, int cgfd, const char *cgpath, const char *dnspath)
@@ -1440,7 +1441,7 @@ watchdog_main(int rfd, int cgfd, const char *cgpath, const char *dnspath)
 	} while (n < 0 && errno == EINTR);
 	if (n == 1 && c == 'q')
 		_exit(0);
-	if ((fd = openat(cgfd, "cgroup.kill", O_WRONLY | O_CLOEXEC)) >= 0) {
+	if (cgfd >= 0 && (fd = openat(cgfd, "cgroup.kill", O_WRONLY | O_CLOEXEC)) >= 0) {
 		n = write(fd, "1", 1);
 		close(fd);
 	}
@@ -1453,7 +1454,7 @@ watchdog_main(int rfd, int cgfd, const char *cgpath, const char *dnspath)
 	for (i = 0; i < 1000; i++) {
 		struct timespec ts = { 0, 10 * 1000000L };
 
-		if ((rmdir(cgpath) == 0 || errno == ENOENT) &&
+		if ((cgpath == NULL || rmdir(cgpath) == 0 || errno == ENOENT) &&
 		    (rmdir(dnspath) == 0 || errno == ENOENT))
 			break;
 		nanosleep(&ts, NULL);
@@ -1464,15 +1465,17 @@ watchdog_main(int rfd, int cgfd, const char *cgpath, const char *dnspath)
 static int
 start_watchdog(struct ct_run *r)
 {
-	char dnspath[PATH_MAX], *slash;
-	int pfd[2];
+	char dnspath[PATH_MAX], *self = NULL;
+	int pfd[2], rc, n;
 	pid_t pid;
 
-	/* where start_dns() puts the proxy's cgroup: beside the agent's */
-	if ((slash = strrchr(r->cg.path, '/')) == NULL ||
-	    snprintf(dnspath, sizeof(dnspath), "%.*s/credtrail-dns-%s", (int)(slash - r->cg.path),
-	    r->cg.path, r->id) >= (int)sizeof(dnspath))
-		return ct_error(CT_ERR_INTERNAL, "cgroup path too long: '%s'", r->cg.path);
+	/* where start_dns() puts the proxy's cgroup: in ours, beside the agent's */
+	if ((rc = ct_cgroup_self(&self)) != 0)
+		return rc;
+	n = snprintf(dnspath, sizeof(dnspath), "%s/credtrail-dns-%s", self, r->id);
+	free(self);
+	if (n < 0 || n >= (int)sizeof(dnspath))
+		return ct_error(CT_ERR_INTERNAL, "cgroup path too long for the DNS proxy's cgroup");
 	if (pipe2(pfd, O_CLOEXEC) != 0)
 		return ct_error(CT_ERR_SYSTEM, "cannot create a pipe");
 	if ((pid = fork()) < 0) {
@@ -1482,6 +1485,8 @@ start_watchdog(struct ct_run *r)
 	}
 	if (pid == 0) {
 		close(pfd[1]);
+		if (r->attach)
+			watchdog_main(pfd[0], -1, NULL, dnspath);
 		watchdog_main(pfd[0], r->cg.dirfd, r->cg.path, dnspath);
 	}
 	close(pfd[0]);
@@ -2396,10 +2401,15 @@ ct_run_start(struct ct_run **out, const struct ct_run_params *p)
 	/* the cgroup (and its watchdog) first: everything else attaches to it */
 	snprintf(cgname, sizeof(cgname), "credtrail-%s", r->id);
 	if (r->attach) {
-		/* someone else's: no watchdog (it would kill it), nothing created */
+		/*
+		 * Someone else's: nothing created, and the watchdog leaves it alone; as root it
+		 * removes the DNS proxy's cgroup if credtrail dies.
+		 */
 		if ((rc = ct_cgroup_open(&r->cg, p->attach_cgroup)) != 0)
 			goto out;
 		r->have_cg = 1;
+		if (geteuid() == 0 && (rc = start_watchdog(r)) != 0)
+			goto out;
 	} else if ((rc = ct_cgroup_create(&r->cg, cgname)) == 0) {
 		r->have_cg = 1;
 		if ((rc = start_watchdog(r)) != 0)
@@ -3082,7 +3092,10 @@ ct_run_free(struct ct_run *r)
 	if (r->have_dyn)
 		ct_dynuser_release(&r->dyn);	/* a uid still running is not taken again */
 	if (r->wd_fd >= 0) {
-		/* the cgroup could not be removed: let the watchdog try (it kills first) */
+		/*
+		 * The cgroup could not be removed, or (attach mode) the DNS proxy's may be
+		 * left: let the watchdog try (it kills first, and skips what is gone).
+		 */
 		close(r->wd_fd);
 		r->wd_fd = -1;
 		if (r->wd_pid > 0)

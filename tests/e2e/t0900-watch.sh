@@ -69,6 +69,7 @@ dexec $CLIENT "tcp4:$HADDR:$P" >/dev/null
 wait_log killed '.type=="close"'
 stop_watch KILL
 t_is "a killed watch in audit mode leaves nothing attached" "$(attached)" ""
+t_is "and its watchdog removes the DNS proxy's cgroup" "$(dns_cgroup_left killed)" ""
 t_is "the container runs on and its traffic is no longer observed" \
     "$(dexec $CLIENT "tcp4:$HADDR:$Q")" ok
 $CT verify --log "$T/killed.jsonl" >"$T/killed.verify" 2>&1
@@ -94,6 +95,7 @@ wait_log enf '.type=="sendmsg" and .verdict=="deny"'
 stop_watch KILL
 t_is "a killed watch in enforce mode leaves only its guard attached" "$(attached)" \
     "ctg_connect4 ctg_connect6 ctg_egress ctg_sendmsg4 ctg_sendmsg6 "
+t_is "and no DNS proxy cgroup" "$(dns_cgroup_left enf)" ""
 # the kernel empties the guard's pass a moment after the process is gone
 for _i in $(seq 50); do
 	[ "$(dexec $CLIENT "tcp4:$HADDR:$P")" = EPERM ] && break
