@@ -96,6 +96,13 @@ struct proc_ent {
 	char *exe;
 };
 
+/* A net_events row waiting for its transaction (db_flush()). */
+struct ledger_row {
+	char *run_id;			/* NULL: the run's own */
+	json_t *ev;			/* a reference: the row's strings are bound from it */
+	int64_t time_us, open_us, close_us;
+};
+
 struct ct_run {
 	struct ct_run_params p;
 	char id[17];
@@ -131,12 +138,12 @@ struct ct_run {
 	struct ct_evlog *log;
 	char *events_abs;
 
-	/* ledger */
+	/* ledger: net_events rows waiting for db_flush() */
 	struct ct_stmt *ins;
-	int in_tx;
+	struct ledger_row *rows;	/* DB_BATCH_EVENTS of them, allocated on first use */
+	size_t nrows;
+	int64_t batch_start_us;		/* ct_mono_us() of the oldest waiting row */
 	int busy;			/* the last pump found events: tick at BUSY_TICK_MS */
-	size_t tx_rows;
-	int64_t tx_start_us;
 
 	/* the agent */
 	char **envp;
@@ -385,22 +392,6 @@ read_proc_ppid(pid_t pid)
 
 /* ---- the sink: event log, ledger, summary ---- */
 
-static int
-db_flush(struct ct_run *r)
-{
-	int rc;
-
-	if (!r->in_tx)
-		return 0;
-	r->in_tx = 0;
-	r->tx_rows = 0;
-	if ((rc = ct_store_commit(r->p.store)) != 0) {
-		ct_store_rollback(r->p.store);
-		return rc;
-	}
-	return 0;
-}
-
 /* the event outlives the step: its strings are bound in place, not copied */
 static void
 bind_text(struct ct_stmt *s, int i, json_t *o, const char *key)
@@ -425,26 +416,17 @@ bind_int(struct ct_stmt *s, int i, json_t *o, const char *key)
 }
 
 static int
-db_insert_for(struct ct_run *r, const char *run_id, json_t *ev, int64_t time_us,
-    int64_t open_us, int64_t close_us)
+db_write_row(struct ct_run *r, const struct ledger_row *row)
 {
 	struct ct_stmt *s = r->ins;
-	json_t *names;
+	json_t *ev = row->ev, *names;
 	char *nj = NULL;
 	int rc;
 
-	if (r->p.store == NULL)
-		return 0;
-	if (!r->in_tx) {
-		if ((rc = ct_store_begin(r->p.store)) != 0)
-			return rc;
-		r->in_tx = 1;
-		r->tx_start_us = ct_mono_us();
-	}
 	ct_stmt_reset(s);
 	ct_stmt_clear_bindings(s);
-	ct_stmt_bind_text(s, 1, run_id);
-	ct_stmt_bind_int64(s, 2, time_us);
+	ct_stmt_bind_text(s, 1, row->run_id != NULL ? row->run_id : r->id);
+	ct_stmt_bind_int64(s, 2, row->time_us);
 	bind_text(s, 3, ev, "type");
 	bind_int(s, 4, ev, "pid");
 	bind_int(s, 5, ev, "ppid");
@@ -465,16 +447,80 @@ db_insert_for(struct ct_run *r, const char *run_id, json_t *ev, int64_t time_us,
 	bind_text(s, 15, ev, "verdict");
 	bind_int(s, 16, ev, "bytes_sent");
 	bind_int(s, 17, ev, "bytes_recv");
-	if (open_us != 0)
-		ct_stmt_bind_int64(s, 18, open_us);
-	if (close_us != 0)
-		ct_stmt_bind_int64(s, 19, close_us);
+	if (row->open_us != 0)
+		ct_stmt_bind_int64(s, 18, row->open_us);
+	if (row->close_us != 0)
+		ct_stmt_bind_int64(s, 19, row->close_us);
 	rc = ct_stmt_step(s);
 	ct_stmt_clear_bindings(s);	/* nothing bound in place outlives this call */
 	free(nj);
 	if (rc != CT_DB_DONE)
 		return ct_store_error(r->p.store, "recording a network event");
-	if (++r->tx_rows >= DB_BATCH_EVENTS)
+	return 0;
+}
+
+/* Let the waiting rows go unwritten. */
+static void
+db_discard(struct ct_run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nrows; i++) {
+		json_decref(r->rows[i].ev);
+		free(r->rows[i].run_id);
+	}
+	r->nrows = 0;
+}
+
+/*
+ * Write the waiting rows in one transaction.  The write lock is taken here and held only
+ * while they are written: other writers of the ledger (the runs beside this one, ingest,
+ * mint) never wait for a batch to fill, and this loop never waits for theirs to.  The rows
+ * are let go whatever happens; an error fails the run.
+ */
+static int
+db_flush(struct ct_run *r)
+{
+	size_t i;
+	int rc = 0;
+
+	if (r->nrows == 0)
+		return 0;
+	if ((rc = ct_store_begin(r->p.store)) == 0) {
+		for (i = 0; i < r->nrows && rc == 0; i++)
+			rc = db_write_row(r, &r->rows[i]);
+		if (rc == 0)
+			rc = ct_store_commit(r->p.store);
+		else
+			ct_store_rollback(r->p.store);
+	}
+	db_discard(r);
+	return rc;
+}
+
+/* Queue a network event's ledger row for run_id (a reference to ev is taken). */
+static int
+db_insert_for(struct ct_run *r, const char *run_id, json_t *ev, int64_t time_us,
+    int64_t open_us, int64_t close_us)
+{
+	struct ledger_row *row;
+
+	if (r->p.store == NULL)
+		return 0;
+	if (r->rows == NULL && (r->rows = calloc(DB_BATCH_EVENTS, sizeof(*r->rows))) == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	row = &r->rows[r->nrows];
+	row->run_id = NULL;
+	if (run_id != NULL && run_id != r->id && strcmp(run_id, r->id) != 0 &&
+	    (row->run_id = strdup(run_id)) == NULL)
+		return ct_error(CT_ERR_NOMEM, "out of memory");
+	row->ev = json_incref(ev);
+	row->time_us = time_us;
+	row->open_us = open_us;
+	row->close_us = close_us;
+	if (r->nrows++ == 0)
+		r->batch_start_us = ct_mono_us();
+	if (r->nrows >= DB_BATCH_EVENTS)
 		return db_flush(r);
 	return 0;
 }
@@ -2466,8 +2512,12 @@ ct_run_start(struct ct_run **out, const struct ct_run_params *p)
 		ct_monitor_guard_detach(r->mon);
 	}
 	if (r != NULL && r->p.store != NULL && r->ins != NULL) {
-		/* nothing half-written: the run row goes again */
+		/* nothing half-written: the run row goes again, and no row of its events */
 		struct ct_stmt *s = NULL;
+
+		pthread_mutex_lock(&r->mu);
+		db_discard(r);
+		pthread_mutex_unlock(&r->mu);
 
 		if (ct_db_prepare(r->p.store, "DELETE FROM runs WHERE id = ?", &s) == 0) {
 			ct_stmt_bind_text(s, 1, r->id);
@@ -2565,7 +2615,7 @@ pump(struct ct_run *r, int timeout_ms)
 	rc = r->sink_err;
 	if (rc == 0 && r->log != NULL)
 		rc = ct_evlog_tick(r->log, ct_now_us());
-	if (rc == 0 && r->in_tx && ct_mono_us() - r->tx_start_us >= DB_BATCH_US)
+	if (rc == 0 && r->nrows > 0 && ct_mono_us() - r->batch_start_us >= DB_BATCH_US)
 		rc = db_flush(r);
 	pthread_mutex_unlock(&r->mu);
 	return rc;
@@ -3075,8 +3125,9 @@ ct_run_free(struct ct_run *r)
 	ct_dnsproxy_stop(r->px);
 	r->px = NULL;
 	stop_dnsguard(r);
-	if (r->in_tx)
+	if (r->nrows > 0)
 		db_flush(r);
+	free(r->rows);
 	ct_stmt_finalize(r->ins);
 	ct_monitor_free(r->mon);
 	ct_seccomp_mon_free(r->sm);
