@@ -62,7 +62,7 @@
 extern char **environ;
 
 #define DB_BATCH_EVENTS		4096	/* net_events rows per transaction, at most */
-#define DB_BATCH_US		250000	/* and at least this often */
+#define DB_BATCH_US		250000	/* and at least this often (at once when quiet) */
 #define LOOP_TICK_MS		100	/* the main loop's tick when the agent is quiet */
 #define BUSY_TICK_MS		10	/* and while the last tick found events */
 #define KILL_TIMEOUT_MS		5000
@@ -2584,8 +2584,11 @@ pump(struct ct_run *r, int timeout_ms)
 	}
 	if ((rc = dns_flush(r, 0)) != 0)
 		return rc;
-	if (r->sm != NULL && (pf[0].revents & POLLIN) && (rc = ct_seccomp_mon_handle(r->sm)) < 0)
-		return rc;
+	if (r->sm != NULL && (pf[0].revents & POLLIN)) {
+		if ((rc = ct_seccomp_mon_handle(r->sm)) < 0)
+			return rc;
+		r->busy = 1;
+	}
 	if (pf[2].revents & POLLIN)
 		forward_signal(r);
 	if (!r->waited && (pf[1].revents & POLLIN)) {
@@ -2615,7 +2618,9 @@ pump(struct ct_run *r, int timeout_ms)
 	rc = r->sink_err;
 	if (rc == 0 && r->log != NULL)
 		rc = ct_evlog_tick(r->log, ct_now_us());
-	if (rc == 0 && r->nrows > 0 && ct_mono_us() - r->batch_start_us >= DB_BATCH_US)
+	/* a batch is written when it is old enough, or as soon as the agent goes quiet */
+	if (rc == 0 && r->nrows > 0 && (!r->busy ||
+	    ct_mono_us() - r->batch_start_us >= DB_BATCH_US))
 		rc = db_flush(r);
 	pthread_mutex_unlock(&r->mu);
 	return rc;
