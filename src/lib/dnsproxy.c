@@ -1908,6 +1908,30 @@ ct_dnsproxy_child_main(int fd)
 
 /* ---- start and stop, both ways ---- */
 
+/*
+ * Forwarding to ourselves would loop until max_inflight: refuse an upstream that is one of
+ * the n first listen addresses on port (0: each address's own port; a port 0 is skipped).
+ */
+static int
+refuse_self(const struct ct_dnsproxy_config *cfg, size_t n, uint16_t port)
+{
+	char a[INET6_ADDRSTRLEN + 16];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct sockaddr_storage me = cfg->listen[i];
+
+		if (port != 0)
+			ss_set_port(&me, port);
+		if (ss_port(&me) != 0 && same_addrport(&me, &cfg->upstream)) {
+			ct_dns_fmt_addrport(&me, a, sizeof(a));
+			return ct_error(CT_ERR_INVALID,
+			    "the upstream resolver %s is the dns proxy itself", a);
+		}
+	}
+	return 0;
+}
+
 int
 ct_dnsproxy_start(const struct ct_dnsproxy_config *cfg, struct ct_dnsproxy **out)
 {
@@ -1932,15 +1956,9 @@ ct_dnsproxy_start(const struct ct_dnsproxy_config *cfg, struct ct_dnsproxy **out
 		return ct_error(CT_ERR_INVALID, "no upstream resolver for the dns proxy");
 	if (ss_port(&cfg->upstream) == 0)
 		return ct_error(CT_ERR_INVALID, "the upstream resolver needs a port other than 0");
-	/* forwarding to ourselves would loop until max_inflight (a chosen port: see below) */
-	for (i = 0; i < cfg->nlisten; i++) {
-		if (ss_port(&cfg->listen[i]) != 0 && same_addrport(&cfg->listen[i],
-		    &cfg->upstream)) {
-			ct_dns_fmt_addrport(&cfg->listen[i], a, sizeof(a));
-			return ct_error(CT_ERR_INVALID,
-			    "the upstream resolver %s is the dns proxy itself", a);
-		}
-	}
+	/* the ports asked for, before binding; a port the kernel chooses is checked below */
+	if ((r = refuse_self(cfg, cfg->nlisten, 0)) != 0)
+		return r;
 	if ((r = proxy_new(cfg, &px)) != 0)
 		return r;
 	/* an ephemeral UDP port may be taken for TCP (or on another address): try again */
@@ -1963,18 +1981,8 @@ ct_dnsproxy_start(const struct ct_dnsproxy_config *cfg, struct ct_dnsproxy **out
 		r = ct_error(CT_ERR_SYSTEM, "cannot find a free port for the dns proxy");
 		goto out;
 	}
-	/* the same with the port the kernel chose */
-	for (i = 0; i < px->nlisten; i++) {
-		struct sockaddr_storage me = cfg->listen[i];
-
-		ss_set_port(&me, px->port);
-		if (same_addrport(&me, &cfg->upstream)) {
-			ct_dns_fmt_addrport(&me, a, sizeof(a));
-			r = ct_error(CT_ERR_INVALID,
-			    "the upstream resolver %s is the dns proxy itself", a);
-			goto out;
-		}
-	}
+	if ((r = refuse_self(cfg, px->nlisten, px->port)) != 0)
+		goto out;
 	if (cfg->privsep) {
 		/*
 		 * The child serves; we keep the listening sockets only so that the port
