@@ -1531,9 +1531,8 @@ start_watchdog(struct ct_run *r)
 	}
 	if (pid == 0) {
 		close(pfd[1]);
-		if (r->attach)
-			watchdog_main(pfd[0], -1, NULL, dnspath);
-		watchdog_main(pfd[0], r->cg.dirfd, r->cg.path, dnspath);
+		watchdog_main(pfd[0], r->attach ? -1 : r->cg.dirfd, r->attach ? NULL : r->cg.path,
+		    dnspath);
 	}
 	close(pfd[0]);
 	r->wd_pid = pid;
