@@ -498,7 +498,7 @@ db_flush(struct ct_run *r)
 	return rc;
 }
 
-/* Queue a network event's ledger row for run_id (a reference to ev is taken). */
+/* Queue a network event's ledger row (a reference to ev is taken); run_id NULL: this run. */
 static int
 db_insert_for(struct ct_run *r, const char *run_id, json_t *ev, int64_t time_us,
     int64_t open_us, int64_t close_us)
@@ -511,8 +511,7 @@ db_insert_for(struct ct_run *r, const char *run_id, json_t *ev, int64_t time_us,
 		return ct_error(CT_ERR_NOMEM, "out of memory");
 	row = &r->rows[r->nrows];
 	row->run_id = NULL;
-	if (run_id != NULL && run_id != r->id && strcmp(run_id, r->id) != 0 &&
-	    (row->run_id = strdup(run_id)) == NULL)
+	if (run_id != NULL && (row->run_id = strdup(run_id)) == NULL)
 		return ct_error(CT_ERR_NOMEM, "out of memory");
 	row->ev = json_incref(ev);
 	row->time_us = time_us;
@@ -528,7 +527,7 @@ db_insert_for(struct ct_run *r, const char *run_id, json_t *ev, int64_t time_us,
 static int
 db_insert(struct ct_run *r, json_t *ev, int64_t time_us, int64_t open_us, int64_t close_us)
 {
-	return db_insert_for(r, r->id, ev, time_us, open_us, close_us);
+	return db_insert_for(r, NULL, ev, time_us, open_us, close_us);
 }
 
 /* connect, sendmsg, close, sock_create and dns go to the ledger's net_events */
@@ -3129,8 +3128,7 @@ ct_run_free(struct ct_run *r)
 	ct_dnsproxy_stop(r->px);
 	r->px = NULL;
 	stop_dnsguard(r);
-	if (r->nrows > 0)
-		db_flush(r);
+	db_flush(r);
 	free(r->rows);
 	ct_stmt_finalize(r->ins);
 	ct_monitor_free(r->mon);
