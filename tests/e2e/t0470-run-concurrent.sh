@@ -53,8 +53,7 @@ t_is "every event log verifies" "$(cat "$T"/c*.verify | grep -c '^verified compl
 # must not keep the other writers of the ledger (the runs beside it, ingest, mint) waiting.
 # The agent connects for 5 s; meanwhile another writer asks for the lock 20 times, willing to
 # wait 200 ms each time.  (When a batch's transaction stayed open from its first row until it
-# was written, 250 ms later, the lock was free about 10 ms in every 250, and a try failed 2
-# times in 10.)
+# was written, 250 ms later, tries failed 2 times in 10 and 3 times in 20.)
 if t_on_pg; then
 	t_ok "# SKIP the write-lock check is SQLite's" true
 else
